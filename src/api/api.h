@@ -1,0 +1,67 @@
+/*
+ * api.h - what every ws2_32 entry point shares: start-up state, the calling
+ * thread's last error, and the look-up that turns a SOCKET into its
+ * provider's table for the length of one call.
+ */
+#ifndef WS2__API_H
+#define WS2__API_H
+
+#include <stdatomic.h>
+
+#include "spi/handle.h"
+#include "spi/provider.h"
+#include "ws2spi.h"
+
+#define WS2_EXPORT __attribute__((visibility("default")))
+
+extern _Atomic int ws2__startup_count;
+extern _Thread_local int ws2__last_error;
+
+static inline int ws2__started(void)
+{
+    return atomic_load_explicit(&ws2__startup_count, memory_order_relaxed) > 0;
+}
+
+/* Sets the last error and returns SOCKET_ERROR, for the API edge only. */
+static inline int ws2__fail(int err)
+{
+    ws2__last_error = err;
+    return SOCKET_ERROR;
+}
+
+/* One call on one socket: holds a reference for its duration. */
+struct ws2__call {
+    struct ws2__slot *slot;
+    const WSPPROC_TABLE *proc;
+};
+
+/* Start-up checked, handle looked up; on failure the last error is set
+ * (WSANOTINITIALISED or WSAENOTSOCK) and 0 is returned. */
+static inline int ws2__enter(SOCKET s, struct ws2__call *c)
+{
+    if (!ws2__started())
+        return ws2__fail(WSANOTINITIALISED), 0;
+    c->slot = ws2__handle_ref(s);
+    if (!c->slot)
+        return ws2__fail(WSAENOTSOCK), 0;
+    c->proc = &c->slot->prov->proc;
+    return 1;
+}
+
+/* Ends the call: drops the reference and, when the provider failed, makes
+ * its error the thread's last error. Returns ret. */
+static inline int ws2__leave(struct ws2__call *c, int ret, int err)
+{
+    ws2__handle_unref(c->slot);
+    if (ret == SOCKET_ERROR)
+        ws2__last_error = err;
+    return ret;
+}
+
+/* The calling thread's WSATHREADID, for the provider's lpThreadId. */
+LPWSATHREADID ws2__thread_id(void);
+
+/* Closes every socket still open (the last WSACleanup). */
+void ws2__close_all(void);
+
+#endif

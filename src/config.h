@@ -1,0 +1,31 @@
+/*
+ * config.h - the library's limits, each with the reason for its number.
+ */
+#ifndef WS2__CONFIG_H
+#define WS2__CONFIG_H
+
+/* Handle table: a SOCKET is ((generation << WS2__IDX_BITS | index) << 2).
+ * 17 index bits allow 131,071 sockets at once (index 0 is never used, so no
+ * handle is 0); the 12 generation bits make a stale handle fail until its
+ * slot has been reused 4,096 times, and slots are reused oldest-freed first.
+ * 2 + 17 + 12 = 31 bits: every SOCKET fits in a positive int, as ported code
+ * that keeps sockets in an int expects. */
+#define WS2__IDX_BITS 17
+#define WS2__GEN_BITS 12
+#define WS2__MAX_SOCKETS ((1u << WS2__IDX_BITS) - 1)
+/* Slots are allocated in chunks so that a slot never moves. */
+#define WS2__CHUNK_BITS 10
+
+/* Linux refuses more than IOV_MAX (1024) iovecs per call; stream sends with
+ * more WSABUFs go in pieces of this many, datagrams are gathered first. */
+#define WS2__IOV_MAX 1024
+/* iovec arrays up to this size live on the stack (no allocation on the
+ * immediate path for ordinary scatter/gather). */
+#define WS2__IOV_STACK 64
+
+/* Largest datagram payloads, as Windows reports them in SO_MAX_MSG_SIZE:
+ * 65,535 minus the IPv4 (20) and UDP (8) headers, and for IPv6 minus UDP. */
+#define WS2__UDP4_MAX_MSG 65507u
+#define WS2__UDP6_MAX_MSG 65527u
+
+#endif

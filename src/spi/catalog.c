@@ -1,0 +1,113 @@
+/*
+ * catalog.c - the protocol catalog and the providers behind its entries.
+ *
+ * With no installed catalog, the built-in entries of the base provider are
+ * the catalog: TCP and UDP over IPv4 and IPv6. WSASocket picks the first
+ * entry, in catalog order, that matches (af, type, protocol).
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "spi/provider.h"
+
+#define MAX_ENTRIES 16
+
+static struct ws2__provider tcpip = {
+    .startup = ws2__tcpip_startup,
+};
+static struct ws2__entry entries[MAX_ENTRIES];
+static unsigned nentries;
+static pthread_once_t catalog_once = PTHREAD_ONCE_INIT;
+
+static void load_builtin(void)
+{
+    WSAPROTOCOL_INFOW infos[MAX_ENTRIES];
+    unsigned n = ws2__tcpip_entries(infos, MAX_ENTRIES);
+    for (unsigned i = 0; i < n; i++) {
+        entries[i].info = infos[i];
+        entries[i].info.dwCatalogEntryId = 1001 + i;
+        entries[i].info.ProtocolChain.ChainLen = BASE_PROTOCOL;
+        entries[i].info.ProtocolChain.ChainEntries[0] = 1001 + i;
+        entries[i].prov = &tcpip;
+    }
+    nentries = n;
+}
+
+const struct ws2__entry *ws2__catalog(unsigned *count)
+{
+    pthread_once(&catalog_once, load_builtin);
+    *count = nentries;
+    return entries;
+}
+
+const struct ws2__entry *ws2__catalog_find(DWORD catalog_id)
+{
+    unsigned n;
+    const struct ws2__entry *e = ws2__catalog(&n);
+    for (unsigned i = 0; i < n; i++)
+        if (e[i].info.dwCatalogEntryId == catalog_id)
+            return &e[i];
+    return NULL;
+}
+
+/* The error names the first thing that did not match, most specific last:
+ * no entry of the family, then of the type, then of the protocol. */
+const struct ws2__entry *ws2__catalog_match(int af, int type, int protocol,
+                                            int *wsaerr)
+{
+    unsigned n;
+    const struct ws2__entry *e = ws2__catalog(&n);
+    int err = WSAEAFNOSUPPORT;
+    if (af == AF_UNSPEC && type == 0 && protocol == 0) {
+        *wsaerr = WSAEINVAL;
+        return NULL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const WSAPROTOCOL_INFOW *p = &e[i].info;
+        if (af != AF_UNSPEC && p->iAddressFamily != af)
+            continue;
+        if (err == WSAEAFNOSUPPORT)
+            err = WSAESOCKTNOSUPPORT;
+        if (type != 0 && p->iSocketType != type)
+            continue;
+        if (err == WSAESOCKTNOSUPPORT)
+            err = WSAEPROTONOSUPPORT;
+        if (protocol == 0 ? !(p->dwProviderFlags & PFL_MATCHES_PROTOCOL_ZERO)
+                          : p->iProtocol != protocol)
+            continue;
+        return &e[i];
+    }
+    *wsaerr = err;
+    return NULL;
+}
+
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int ws2__provider_start(const struct ws2__entry *e)
+{
+    struct ws2__provider *p = e->prov;
+    if (atomic_load_explicit(&p->started, memory_order_acquire))
+        return 0;
+    int err = 0;
+    pthread_mutex_lock(&start_lock);
+    if (!atomic_load_explicit(&p->started, memory_order_relaxed)) {
+        WSAPROTOCOL_INFOW info = e->info;
+        err = p->startup(MAKEWORD(2, 2), &p->data, &info, ws2__upcalls,
+                         &p->proc);
+        if (!err)
+            atomic_store_explicit(&p->started, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&start_lock);
+    return err;
+}
+
+void ws2__providers_cleanup(void)
+{
+    pthread_mutex_lock(&start_lock);
+    if (atomic_load_explicit(&tcpip.started, memory_order_relaxed)) {
+        int err;
+        tcpip.proc.lpWSPCleanup(&err);
+        atomic_store_explicit(&tcpip.started, 0, memory_order_release);
+    }
+    pthread_mutex_unlock(&start_lock);
+}

@@ -1,0 +1,190 @@
+/*
+ * handle.c - the SOCKET handle table.
+ *
+ * A SOCKET is a slot index plus a generation, shifted left by 2 so that it
+ * is a multiple of 4 like a Windows handle. A slot's state word packs the
+ * generation, an OPEN bit and a reference count, so that "look up and take
+ * a reference" is one compare-and-swap that fails for a stale or closed
+ * handle: a use-after-close in an application can never reach the socket
+ * opened later in the same slot. Slots live in fixed chunks and are never
+ * freed, so a stale handle always reads valid memory.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "spi/handle.h"
+
+#define OPEN_BIT ((uint64_t)1 << 31)
+#define REF_MASK (OPEN_BIT - 1)
+#define GEN_MASK ((1u << WS2__GEN_BITS) - 1)
+#define IDX_MASK ((1u << WS2__IDX_BITS) - 1)
+#define CHUNK_SIZE (1u << WS2__CHUNK_BITS)
+#define NCHUNKS ((WS2__MAX_SOCKETS + CHUNK_SIZE) / CHUNK_SIZE)
+
+static struct ws2__slot *_Atomic chunks[NCHUNKS];
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t next_unused = 1; /* index 0 is never a handle */
+static uint32_t free_head, free_tail; /* FIFO of released slots, 0 = none */
+static _Atomic unsigned open_count;
+
+static struct ws2__slot *slot_at(uint32_t idx)
+{
+    struct ws2__slot *chunk = atomic_load_explicit(
+        &chunks[idx >> WS2__CHUNK_BITS], memory_order_acquire);
+    return chunk ? &chunk[idx & (CHUNK_SIZE - 1)] : NULL;
+}
+
+static SOCKET encode(uint32_t idx, uint32_t gen)
+{
+    return (SOCKET)((((uint64_t)(gen & GEN_MASK) << WS2__IDX_BITS) | idx)
+                    << 2);
+}
+
+/* Takes a free slot index under table_lock; 0 when the table is full. */
+static uint32_t take_index(int *wsaerr)
+{
+    uint32_t idx = free_head;
+    if (idx) {
+        free_head = slot_at(idx)->next_free;
+        if (!free_head)
+            free_tail = 0;
+        return idx;
+    }
+    if (next_unused > WS2__MAX_SOCKETS) {
+        *wsaerr = WSAEMFILE;
+        return 0;
+    }
+    idx = next_unused;
+    uint32_t c = idx >> WS2__CHUNK_BITS;
+    if (!atomic_load_explicit(&chunks[c], memory_order_relaxed)) {
+        struct ws2__slot *chunk = calloc(CHUNK_SIZE, sizeof(*chunk));
+        if (!chunk) {
+            *wsaerr = WSAENOBUFS;
+            return 0;
+        }
+        atomic_store_explicit(&chunks[c], chunk, memory_order_release);
+    }
+    next_unused++;
+    return idx;
+}
+
+SOCKET ws2__handle_create(DWORD catalog_id, struct ws2__provider *prov,
+                          DWORD_PTR ctx, void (*release)(DWORD_PTR),
+                          int *wsaerr)
+{
+    pthread_mutex_lock(&table_lock);
+    uint32_t idx = take_index(wsaerr);
+    pthread_mutex_unlock(&table_lock);
+    if (!idx)
+        return INVALID_SOCKET;
+    struct ws2__slot *slot = slot_at(idx);
+    uint64_t st = atomic_load_explicit(&slot->state, memory_order_relaxed);
+    uint32_t gen = (uint32_t)(st >> 32) & GEN_MASK;
+    slot->catalog_id = catalog_id;
+    slot->prov = prov;
+    slot->ctx = ctx;
+    slot->release = release;
+    slot->next_free = 0;
+    slot->index = idx;
+    atomic_store_explicit(&slot->state, ((uint64_t)gen << 32) | OPEN_BIT | 1,
+                          memory_order_release);
+    atomic_fetch_add_explicit(&open_count, 1, memory_order_relaxed);
+    return encode(idx, gen);
+}
+
+static int decode(SOCKET s, uint32_t *idx, uint32_t *gen)
+{
+    if ((s & 3) || s >= ((SOCKET)1 << 31))
+        return 0;
+    *idx = (uint32_t)(s >> 2) & IDX_MASK;
+    *gen = (uint32_t)(s >> (2 + WS2__IDX_BITS)) & GEN_MASK;
+    return *idx != 0 && *idx < WS2__MAX_SOCKETS + 1;
+}
+
+struct ws2__slot *ws2__handle_ref(SOCKET s)
+{
+    uint32_t idx, gen;
+    if (!decode(s, &idx, &gen))
+        return NULL;
+    struct ws2__slot *slot = slot_at(idx);
+    if (!slot)
+        return NULL;
+    uint64_t st = atomic_load_explicit(&slot->state, memory_order_acquire);
+    for (;;) {
+        if ((uint32_t)(st >> 32) != gen || !(st & OPEN_BIT))
+            return NULL;
+        if (atomic_compare_exchange_weak_explicit(&slot->state, &st, st + 1,
+                                                  memory_order_acquire,
+                                                  memory_order_acquire))
+            return slot;
+    }
+}
+
+static void release_slot(struct ws2__slot *slot, uint64_t st)
+{
+    if (slot->release)
+        slot->release(slot->ctx);
+    slot->ctx = 0;
+    slot->release = NULL;
+    slot->prov = NULL;
+    uint32_t gen = ((uint32_t)(st >> 32) + 1) & GEN_MASK;
+    atomic_store_explicit(&slot->state, (uint64_t)gen << 32,
+                          memory_order_release);
+    uint32_t idx = slot->index;
+    pthread_mutex_lock(&table_lock);
+    if (free_tail)
+        slot_at(free_tail)->next_free = idx;
+    else
+        free_head = idx;
+    free_tail = idx;
+    pthread_mutex_unlock(&table_lock);
+}
+
+void ws2__handle_unref(struct ws2__slot *slot)
+{
+    uint64_t st = atomic_fetch_sub_explicit(&slot->state, 1,
+                                            memory_order_acq_rel) - 1;
+    if (!(st & REF_MASK) && !(st & OPEN_BIT))
+        release_slot(slot, st);
+}
+
+int ws2__handle_close(SOCKET s)
+{
+    uint32_t idx, gen;
+    if (!decode(s, &idx, &gen))
+        return WSAENOTSOCK;
+    struct ws2__slot *slot = slot_at(idx);
+    if (!slot)
+        return WSAENOTSOCK;
+    uint64_t st = atomic_load_explicit(&slot->state, memory_order_acquire);
+    uint64_t next;
+    do {
+        if ((uint32_t)(st >> 32) != gen || !(st & OPEN_BIT))
+            return WSAENOTSOCK;
+        next = (st & ~OPEN_BIT) - 1; /* drop the table's own reference */
+    } while (!atomic_compare_exchange_weak_explicit(
+        &slot->state, &st, next, memory_order_acq_rel, memory_order_acquire));
+    atomic_fetch_sub_explicit(&open_count, 1, memory_order_relaxed);
+    if (!(next & REF_MASK))
+        release_slot(slot, next);
+    return 0;
+}
+
+void ws2__handle_foreach(void (*fn)(SOCKET s, void *arg), void *arg)
+{
+    pthread_mutex_lock(&table_lock);
+    uint32_t end = next_unused;
+    pthread_mutex_unlock(&table_lock);
+    for (uint32_t idx = 1; idx < end; idx++) {
+        struct ws2__slot *slot = slot_at(idx);
+        uint64_t st = atomic_load_explicit(&slot->state, memory_order_acquire);
+        if (st & OPEN_BIT)
+            fn(encode(idx, (uint32_t)(st >> 32)), arg);
+    }
+}
+
+unsigned ws2__handle_count(void)
+{
+    return atomic_load_explicit(&open_count, memory_order_relaxed);
+}

@@ -1,0 +1,159 @@
+/*
+ * upcall.c - the WPU upcall table that ws2_32 hands to every provider, and
+ * WPUCompleteOverlappedRequest. Socket handles come from the handle table;
+ * events and APCs arrive with the overlapped engine.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "api/api.h"
+
+static SOCKET WSPAPI wpu_create_socket_handle(DWORD catalog_id,
+                                              DWORD_PTR context,
+                                              LPINT lpErrno)
+{
+    const struct ws2__entry *e = ws2__catalog_find(catalog_id);
+    if (!e) {
+        *lpErrno = WSAEINVALIDPROVIDER;
+        return INVALID_SOCKET;
+    }
+    return ws2__handle_create(catalog_id, e->prov, context, NULL, lpErrno);
+}
+
+static int WSPAPI wpu_close_socket_handle(SOCKET s, LPINT lpErrno)
+{
+    int err = ws2__handle_close(s);
+    if (err) {
+        *lpErrno = err;
+        return SOCKET_ERROR;
+    }
+    return 0;
+}
+
+static int WSPAPI wpu_query_socket_handle_context(SOCKET s,
+                                                  PDWORD_PTR lpContext,
+                                                  LPINT lpErrno)
+{
+    struct ws2__slot *slot = ws2__handle_ref(s);
+    if (!slot) {
+        *lpErrno = WSAENOTSOCK;
+        return SOCKET_ERROR;
+    }
+    if (!lpContext) {
+        ws2__handle_unref(slot);
+        *lpErrno = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    *lpContext = slot->ctx;
+    ws2__handle_unref(slot);
+    return 0;
+}
+
+/* IFS handles are kernel handles on Windows; ws2posix has none to offer. */
+static SOCKET WSPAPI wpu_modify_ifs_handle(DWORD catalog_id, SOCKET proposed,
+                                           LPINT lpErrno)
+{
+    (void)catalog_id, (void)proposed;
+    *lpErrno = WSAEINVALIDPROVIDER;
+    return INVALID_SOCKET;
+}
+
+static int WSPAPI wpu_fd_is_set(SOCKET s, fd_set *set)
+{
+    return __WSAFDIsSet(s, set);
+}
+
+static int WSPAPI wpu_get_provider_path(LPGUID id, WCHAR *path, LPINT len,
+                                        LPINT lpErrno)
+{
+    (void)id, (void)path, (void)len;
+    *lpErrno = WSAEINVAL;
+    return SOCKET_ERROR;
+}
+
+/* There are no windows to post to. */
+static BOOL WSPAPI wpu_post_message(HWND h, UINT m, WPARAM w, LPARAM l)
+{
+    (void)h, (void)m, (void)w, (void)l;
+    return FALSE;
+}
+
+static int WSPAPI wpu_query_blocking_callback(DWORD catalog_id,
+                                              LPBLOCKINGCALLBACK *cb,
+                                              PDWORD_PTR ctx, LPINT lpErrno)
+{
+    (void)catalog_id;
+    if (!cb || !ctx) {
+        *lpErrno = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    *cb = NULL;
+    *ctx = 0;
+    return 0;
+}
+
+static BOOL WSPAPI wpu_no_event(WSAEVENT h, LPINT lpErrno)
+{
+    (void)h;
+    *lpErrno = WSAEOPNOTSUPP;
+    return FALSE;
+}
+
+static WSAEVENT WSPAPI wpu_create_event(LPINT lpErrno)
+{
+    *lpErrno = WSAEOPNOTSUPP;
+    return WSA_INVALID_EVENT;
+}
+
+static int WSPAPI wpu_queue_apc(LPWSATHREADID tid, LPWSAUSERAPC fn,
+                                DWORD_PTR ctx, LPINT lpErrno)
+{
+    (void)tid, (void)fn, (void)ctx;
+    *lpErrno = WSAEOPNOTSUPP;
+    return SOCKET_ERROR;
+}
+
+static int WSPAPI wpu_open_current_thread(LPWSATHREADID tid, LPINT lpErrno)
+{
+    if (!tid) {
+        *lpErrno = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    *tid = *ws2__thread_id();
+    return 0;
+}
+
+static int WSPAPI wpu_close_thread(LPWSATHREADID tid, LPINT lpErrno)
+{
+    (void)tid, (void)lpErrno;
+    return 0;
+}
+
+const WSPUPCALLTABLE ws2__upcalls = {
+    .lpWPUCloseEvent = wpu_no_event,
+    .lpWPUCloseSocketHandle = wpu_close_socket_handle,
+    .lpWPUCreateEvent = wpu_create_event,
+    .lpWPUCreateSocketHandle = wpu_create_socket_handle,
+    .lpWPUFDIsSet = wpu_fd_is_set,
+    .lpWPUGetProviderPath = wpu_get_provider_path,
+    .lpWPUModifyIFSHandle = wpu_modify_ifs_handle,
+    .lpWPUPostMessage = wpu_post_message,
+    .lpWPUQueryBlockingCallback = wpu_query_blocking_callback,
+    .lpWPUQuerySocketHandleContext = wpu_query_socket_handle_context,
+    .lpWPUQueueApc = wpu_queue_apc,
+    .lpWPUResetEvent = wpu_no_event,
+    .lpWPUSetEvent = wpu_no_event,
+    .lpWPUOpenCurrentThread = wpu_open_current_thread,
+    .lpWPUCloseThread = wpu_close_thread,
+};
+
+WS2_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s,
+                                                   LPWSAOVERLAPPED ov,
+                                                   DWORD dwError,
+                                                   DWORD cbTransferred,
+                                                   LPINT lpErrno)
+{
+    (void)s, (void)ov, (void)dwError, (void)cbTransferred;
+    *lpErrno = WSAEOPNOTSUPP;
+    return SOCKET_ERROR;
+}

@@ -1,0 +1,530 @@
+/*
+ * lx.c - the base provider's Linux side: the socket system calls, and the
+ * tables between Windows and Linux values (address families, socket
+ * options, message flags, errno -> WSAE*). The only file of the provider
+ * that sees <sys/socket.h>.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcpip/lx.h"
+#include "winerror.h"
+
+/* Windows' address family numbers. */
+#define W_AF_UNSPEC 0
+#define W_AF_INET 2
+#define W_AF_INET6 23
+
+/* ---- errno -> WSAE* ---- */
+
+/* Every Linux errno has a row; a test walks them all. Errors that no socket
+ * call produces map to the nearest Windows meaning. */
+static const unsigned short errmap[] = {
+    [EPERM] = WSAEACCES,           [ENOENT] = WSAEINVAL,
+    [ESRCH] = WSAEINVAL,           [EINTR] = WSAEINTR,
+    [EIO] = WSAENETDOWN,           [ENXIO] = WSAENETDOWN,
+    [E2BIG] = WSAEINVAL,           [ENOEXEC] = WSAEINVAL,
+    [EBADF] = WSAENOTSOCK,         [ECHILD] = WSAEINVAL,
+    [EAGAIN] = WSAEWOULDBLOCK,     [ENOMEM] = WSAENOBUFS,
+    [EACCES] = WSAEACCES,          [EFAULT] = WSAEFAULT,
+    [ENOTBLK] = WSAEINVAL,         [EBUSY] = WSAEINPROGRESS,
+    [EEXIST] = WSAEINVAL,          [EXDEV] = WSAEINVAL,
+    [ENODEV] = WSAENETDOWN,        [ENOTDIR] = WSAEINVAL,
+    [EISDIR] = WSAEINVAL,          [EINVAL] = WSAEINVAL,
+    [ENFILE] = WSAEMFILE,          [EMFILE] = WSAEMFILE,
+    [ENOTTY] = WSAEINVAL,          [ETXTBSY] = WSAEINVAL,
+    [EFBIG] = WSAEMSGSIZE,         [ENOSPC] = WSAENOBUFS,
+    [ESPIPE] = WSAEINVAL,          [EROFS] = WSAEACCES,
+    [EMLINK] = WSAEMFILE,          [EPIPE] = WSAESHUTDOWN,
+    [EDOM] = WSAEINVAL,            [ERANGE] = WSAEINVAL,
+    [EDEADLK] = WSAEINVAL,         [ENAMETOOLONG] = WSAENAMETOOLONG,
+    [ENOLCK] = WSAENOBUFS,         [ENOSYS] = WSAEOPNOTSUPP,
+    [ENOTEMPTY] = WSAENOTEMPTY,    [ELOOP] = WSAELOOP,
+    [ENOMSG] = WSAEINVAL,          [EIDRM] = WSAEINVAL,
+    [ECHRNG] = WSAEINVAL,          [EL2NSYNC] = WSAEINVAL,
+    [EL3HLT] = WSAEINVAL,          [EL3RST] = WSAEINVAL,
+    [ELNRNG] = WSAEINVAL,          [EUNATCH] = WSAEINVAL,
+    [ENOCSI] = WSAEINVAL,          [EL2HLT] = WSAEINVAL,
+    [EBADE] = WSAEINVAL,           [EBADR] = WSAEINVAL,
+    [EXFULL] = WSAENOBUFS,         [ENOANO] = WSAEINVAL,
+    [EBADRQC] = WSAEINVAL,         [EBADSLT] = WSAEINVAL,
+    [EBFONT] = WSAEINVAL,          [ENOSTR] = WSAENOTSOCK,
+    [ENODATA] = WSAEWOULDBLOCK,    [ETIME] = WSAETIMEDOUT,
+    [ENOSR] = WSAENOBUFS,          [ENONET] = WSAENETDOWN,
+    [ENOPKG] = WSAEINVAL,          [EREMOTE] = WSAEREMOTE,
+    [ENOLINK] = WSAENETDOWN,       [EADV] = WSAEINVAL,
+    [ESRMNT] = WSAEINVAL,          [ECOMM] = WSAENETDOWN,
+    [EPROTO] = WSAECONNABORTED,    [EMULTIHOP] = WSAEHOSTUNREACH,
+    [EDOTDOT] = WSAEINVAL,         [EBADMSG] = WSAEINVAL,
+    [EOVERFLOW] = WSAEMSGSIZE,     [ENOTUNIQ] = WSAEINVAL,
+    [EBADFD] = WSAENOTSOCK,        [EREMCHG] = WSAEADDRNOTAVAIL,
+    [ELIBACC] = WSAEINVAL,         [ELIBBAD] = WSAEINVAL,
+    [ELIBSCN] = WSAEINVAL,         [ELIBMAX] = WSAEINVAL,
+    [ELIBEXEC] = WSAEINVAL,        [EILSEQ] = WSAEINVAL,
+    [ERESTART] = WSAEINTR,         [ESTRPIPE] = WSAESHUTDOWN,
+    [EUSERS] = WSAEUSERS,          [ENOTSOCK] = WSAENOTSOCK,
+    [EDESTADDRREQ] = WSAEDESTADDRREQ, [EMSGSIZE] = WSAEMSGSIZE,
+    [EPROTOTYPE] = WSAEPROTOTYPE,  [ENOPROTOOPT] = WSAENOPROTOOPT,
+    [EPROTONOSUPPORT] = WSAEPROTONOSUPPORT,
+    [ESOCKTNOSUPPORT] = WSAESOCKTNOSUPPORT,
+    [EOPNOTSUPP] = WSAEOPNOTSUPP,  [EPFNOSUPPORT] = WSAEPFNOSUPPORT,
+    [EAFNOSUPPORT] = WSAEAFNOSUPPORT, [EADDRINUSE] = WSAEADDRINUSE,
+    [EADDRNOTAVAIL] = WSAEADDRNOTAVAIL, [ENETDOWN] = WSAENETDOWN,
+    [ENETUNREACH] = WSAENETUNREACH, [ENETRESET] = WSAENETRESET,
+    [ECONNABORTED] = WSAECONNABORTED, [ECONNRESET] = WSAECONNRESET,
+    [ENOBUFS] = WSAENOBUFS,        [EISCONN] = WSAEISCONN,
+    [ENOTCONN] = WSAENOTCONN,      [ESHUTDOWN] = WSAESHUTDOWN,
+    [ETOOMANYREFS] = WSAETOOMANYREFS, [ETIMEDOUT] = WSAETIMEDOUT,
+    [ECONNREFUSED] = WSAECONNREFUSED, [EHOSTDOWN] = WSAEHOSTDOWN,
+    [EHOSTUNREACH] = WSAEHOSTUNREACH, [EALREADY] = WSAEALREADY,
+    [EINPROGRESS] = WSAEINPROGRESS, [ESTALE] = WSAESTALE,
+    [EUCLEAN] = WSAEINVAL,         [ENOTNAM] = WSAEINVAL,
+    [ENAVAIL] = WSAEINVAL,         [EISNAM] = WSAEINVAL,
+    [EREMOTEIO] = WSAENETDOWN,     [EDQUOT] = WSAEDQUOT,
+    [ENOMEDIUM] = WSAENETDOWN,     [EMEDIUMTYPE] = WSAEINVAL,
+    [ECANCELED] = WSA_OPERATION_ABORTED, [ENOKEY] = WSAEACCES,
+    [EKEYEXPIRED] = WSAEACCES,     [EKEYREVOKED] = WSAEACCES,
+    [EKEYREJECTED] = WSAEACCES,    [EOWNERDEAD] = WSAEINVAL,
+    [ENOTRECOVERABLE] = WSAEINVAL, [ERFKILL] = WSAENETDOWN,
+    [EHWPOISON] = WSAEFAULT,
+};
+
+int ws2__wsa_error(int err, enum ws2__op op)
+{
+    /* Rows where Windows differs by operation. */
+    switch (op) {
+    case WS2__OP_CONNECT:
+        /* A non-blocking connect on Windows says "would block". */
+        if (err == EINPROGRESS || err == EAGAIN)
+            return WSAEWOULDBLOCK;
+        break;
+    case WS2__OP_SEND:
+        /* The peer reset the connection; the caller turns EPIPE into
+         * WSAESHUTDOWN itself when the socket was shut down for sending. */
+        if (err == EPIPE)
+            return WSAECONNRESET;
+        break;
+    case WS2__OP_RECV:
+        if (err == ECONNREFUSED) /* ICMP port unreachable on UDP */
+            return WSAECONNRESET;
+        break;
+    case WS2__OP_BIND:
+        if (err == EINVAL) /* already bound */
+            return WSAEINVAL;
+        break;
+    default:
+        break;
+    }
+    if (err > 0 && (size_t)err < sizeof(errmap) / sizeof(errmap[0]) &&
+        errmap[err])
+        return errmap[err];
+    return WSAEINVAL;
+}
+
+/* ---- addresses ---- */
+
+static int to_linux(const void *wsa, int wlen, struct sockaddr_storage *ss,
+                    socklen_t *len)
+{
+    uint16_t fam;
+    if (wlen < (int)sizeof(fam))
+        return -EFAULT;
+    memcpy(&fam, wsa, sizeof(fam));
+    memset(ss, 0, sizeof(*ss));
+    if (fam == W_AF_INET) {
+        if (wlen < (int)sizeof(struct sockaddr_in))
+            return -EFAULT;
+        memcpy(ss, wsa, sizeof(struct sockaddr_in));
+        ss->ss_family = AF_INET;
+        *len = sizeof(struct sockaddr_in);
+        return 0;
+    }
+    if (fam == W_AF_INET6) {
+        /* Windows accepts the 24-byte sockaddr_in6 that predates scope ids. */
+        if (wlen < 24)
+            return -EFAULT;
+        memcpy(ss, wsa, wlen < 28 ? 24 : 28);
+        ss->ss_family = AF_INET6;
+        *len = sizeof(struct sockaddr_in6);
+        return 0;
+    }
+    if (fam == W_AF_UNSPEC) {
+        ss->ss_family = AF_UNSPEC;
+        *len = sizeof(struct sockaddr);
+        return 0;
+    }
+    return -EAFNOSUPPORT;
+}
+
+/* Copies a Linux address out in Windows layout, truncated to *wlen;
+ * *wlen becomes the full length. */
+static void from_linux(const struct sockaddr_storage *ss, socklen_t len,
+                       void *wsa, int *wlen)
+{
+    struct sockaddr_storage w;
+    memcpy(&w, ss, sizeof(w));
+    uint16_t fam = ss->ss_family == AF_INET6 ? W_AF_INET6
+                   : ss->ss_family == AF_INET ? W_AF_INET
+                                              : W_AF_UNSPEC;
+    memcpy(&w, &fam, sizeof(fam));
+    if (ss->ss_family == AF_INET6)
+        len = sizeof(struct sockaddr_in6);
+    else if (ss->ss_family == AF_INET)
+        len = sizeof(struct sockaddr_in);
+    if (wsa && wlen && *wlen > 0)
+        memcpy(wsa, &w, (size_t)*wlen < len ? (size_t)*wlen : len);
+    if (wlen)
+        *wlen = (int)len;
+}
+
+static int lx_family(int waf)
+{
+    return waf == W_AF_INET ? AF_INET : waf == W_AF_INET6 ? AF_INET6 : -1;
+}
+
+int ws2__lx_socket(int waf, int type, int protocol)
+{
+    int af = lx_family(waf);
+    if (af < 0)
+        return -EAFNOSUPPORT;
+    int fd = socket(af, type | SOCK_CLOEXEC, protocol);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    if (af == AF_INET6) /* Windows' IPv6 sockets start IPv6-only */
+        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (type == SOCK_STREAM) /* Windows binds over TIME_WAIT by default */
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (type == SOCK_DGRAM) { /* port unreachable reaches unconnected UDP */
+        if (af == AF_INET)
+            (void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+        else
+            (void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one,
+                             sizeof(one));
+    }
+    return fd;
+}
+
+int ws2__lx_close(int fd)
+{
+    return close(fd) < 0 ? -errno : 0;
+}
+
+int ws2__lx_bind(int fd, const void *wsa, int wlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int r = to_linux(wsa, wlen, &ss, &len);
+    if (r)
+        return r;
+    return bind(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+}
+
+int ws2__lx_connect(int fd, const void *wsa, int wlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int r = to_linux(wsa, wlen, &ss, &len);
+    if (r)
+        return r;
+    return connect(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+}
+
+int ws2__lx_disconnect(int fd)
+{
+    struct sockaddr sa = {.sa_family = AF_UNSPEC};
+    return connect(fd, &sa, sizeof(sa)) < 0 ? -errno : 0;
+}
+
+int ws2__lx_listen(int fd, int backlog)
+{
+    return listen(fd, backlog) < 0 ? -errno : 0;
+}
+
+int ws2__lx_accept(int fd, void *wsa, int *wlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int nfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+    if (nfd < 0)
+        return -errno;
+    from_linux(&ss, len, wsa, wlen);
+    return nfd;
+}
+
+int ws2__lx_shutdown(int fd, int how)
+{
+    return shutdown(fd, how) < 0 ? -errno : 0;
+}
+
+ssize_t ws2__lx_sendmsg(int fd, const struct iovec *iov, size_t n,
+                        const void *wto, int wtolen, int lflags)
+{
+    struct sockaddr_storage ss;
+    struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n};
+    if (wto) {
+        socklen_t len;
+        int r = to_linux(wto, wtolen, &ss, &len);
+        if (r)
+            return r;
+        mh.msg_name = &ss;
+        mh.msg_namelen = len;
+    }
+    ssize_t r = sendmsg(fd, &mh, lflags | MSG_NOSIGNAL);
+    return r < 0 ? -errno : r;
+}
+
+ssize_t ws2__lx_recvmsg(int fd, const struct iovec *iov, size_t n,
+                        void *wfrom, int *wfromlen, int lflags,
+                        int *lmsgflags)
+{
+    struct sockaddr_storage ss;
+    struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n,
+                        .msg_name = &ss, .msg_namelen = sizeof(ss)};
+    ssize_t r = recvmsg(fd, &mh, lflags);
+    if (r < 0)
+        return -errno;
+    *lmsgflags = mh.msg_flags;
+    if (wfromlen) {
+        if (mh.msg_namelen > 0)
+            from_linux(&ss, mh.msg_namelen, wfrom, wfromlen);
+        else
+            *wfromlen = 0;
+    }
+    return r;
+}
+
+int ws2__lx_errqueue(int fd)
+{
+    char ctrl[512], data[1];
+    struct iovec iov = {data, sizeof(data)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = ctrl, .msg_controllen = sizeof(ctrl)};
+    if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+        return 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+            (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+            struct sock_extended_err ee;
+            memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+            return (int)ee.ee_errno;
+        }
+    }
+    return EIO;
+}
+
+int ws2__lx_sockname(int fd, void *wsa, int *wlen, int peer)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                 : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (r < 0)
+        return -errno;
+    from_linux(&ss, len, wsa, wlen);
+    return 0;
+}
+
+int ws2__lx_set_nonblock(int fd, int on)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return -errno;
+    fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+    return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
+}
+
+int ws2__lx_inq(int fd, int *out)
+{
+    return ioctl(fd, FIONREAD, out) < 0 ? -errno : 0;
+}
+
+int ws2__lx_atmark(int fd, int *out)
+{
+    return ioctl(fd, SIOCATMARK, out) < 0 ? -errno : 0;
+}
+
+int ws2__lx_so_error(int fd)
+{
+    int v = 0;
+    socklen_t len = sizeof(v);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) < 0)
+        return -errno;
+    return v;
+}
+
+/* ---- socket options ---- */
+
+struct optrow {
+    int wlevel, wopt, llevel, lopt;
+};
+/* Options whose value is an int (or BOOL) on both sides. Options with other
+ * shapes (SO_LINGER, timeouts, buffer sizes, SO_ERROR, protocol info) are
+ * handled by the provider with the helpers below. */
+static const struct optrow opts[] = {
+    {0xffff, 0x0001, SOL_SOCKET, SO_DEBUG},
+    {0xffff, 0x0002, SOL_SOCKET, SO_ACCEPTCONN},
+    {0xffff, 0x0004, SOL_SOCKET, SO_REUSEADDR},
+    {0xffff, 0x0008, SOL_SOCKET, SO_KEEPALIVE},
+    {0xffff, 0x0010, SOL_SOCKET, SO_DONTROUTE},
+    {0xffff, 0x0020, SOL_SOCKET, SO_BROADCAST},
+    {0xffff, 0x0080, SOL_SOCKET, SO_LINGER},
+    {0xffff, 0x0100, SOL_SOCKET, SO_OOBINLINE},
+    {0xffff, 0x1001, SOL_SOCKET, SO_SNDBUF},
+    {0xffff, 0x1002, SOL_SOCKET, SO_RCVBUF},
+    {0xffff, 0x1003, SOL_SOCKET, SO_SNDLOWAT},
+    {0xffff, 0x1004, SOL_SOCKET, SO_RCVLOWAT},
+    {0xffff, 0x1005, SOL_SOCKET, SO_SNDTIMEO},
+    {0xffff, 0x1006, SOL_SOCKET, SO_RCVTIMEO},
+    {0xffff, 0x1007, SOL_SOCKET, SO_ERROR},
+    {0xffff, 0x1008, SOL_SOCKET, SO_TYPE},
+    {6, 0x0001, IPPROTO_TCP, TCP_NODELAY},
+    {0, 3, IPPROTO_IP, IP_TOS},
+    {0, 4, IPPROTO_IP, IP_TTL},
+    {0, 10, IPPROTO_IP, IP_MULTICAST_TTL},
+    {0, 11, IPPROTO_IP, IP_MULTICAST_LOOP},
+    {0, 19, IPPROTO_IP, IP_PKTINFO},
+    {0, 21, IPPROTO_IP, IP_RECVTTL},
+    {0, 40, IPPROTO_IP, IP_RECVTOS},
+    {41, 4, IPPROTO_IPV6, IPV6_UNICAST_HOPS},
+    {41, 9, IPPROTO_IPV6, IPV6_MULTICAST_IF},
+    {41, 10, IPPROTO_IPV6, IPV6_MULTICAST_HOPS},
+    {41, 11, IPPROTO_IPV6, IPV6_MULTICAST_LOOP},
+    {41, 14, IPPROTO_IPV6, IPV6_DONTFRAG},
+    {41, 19, IPPROTO_IPV6, IPV6_RECVPKTINFO},
+    {41, 21, IPPROTO_IPV6, IPV6_RECVHOPLIMIT},
+    {41, 27, IPPROTO_IPV6, IPV6_V6ONLY},
+};
+
+int ws2__lx_opt(int wlevel, int wopt, int *llevel, int *lopt)
+{
+    int known_level = 0;
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        if (opts[i].wlevel != wlevel)
+            continue;
+        known_level = 1;
+        if (opts[i].wopt == wopt) {
+            *llevel = opts[i].llevel;
+            *lopt = opts[i].lopt;
+            return 0;
+        }
+    }
+    /* UDP-level options exist on Windows but none is mapped yet. */
+    if (!known_level && wlevel != 17)
+        return -EINVAL;
+    return -ENOPROTOOPT;
+}
+
+int ws2__lx_setopt_int(int fd, int llevel, int lopt, int val)
+{
+    return setsockopt(fd, llevel, lopt, &val, sizeof(val)) < 0 ? -errno : 0;
+}
+
+int ws2__lx_getopt_int(int fd, int llevel, int lopt, int *val)
+{
+    socklen_t len = sizeof(*val);
+    *val = 0;
+    return getsockopt(fd, llevel, lopt, val, &len) < 0 ? -errno : 0;
+}
+
+int ws2__lx_set_linger(int fd, int onoff, int secs)
+{
+    struct linger l = {onoff, secs};
+    return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0 ? -errno
+                                                                      : 0;
+}
+
+int ws2__lx_get_linger(int fd, int *onoff, int *secs)
+{
+    struct linger l;
+    socklen_t len = sizeof(l);
+    if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) < 0)
+        return -errno;
+    *onoff = l.l_onoff;
+    *secs = l.l_linger;
+    return 0;
+}
+
+int ws2__lx_set_timeo(int fd, int which, uint32_t ms)
+{
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    return setsockopt(fd, SOL_SOCKET, which ? SO_SNDTIMEO : SO_RCVTIMEO, &tv,
+                      sizeof(tv)) < 0
+               ? -errno
+               : 0;
+}
+
+/* ---- flags ---- */
+
+/* Windows MSG_OOB 0x1, MSG_DONTROUTE 0x4, MSG_PARTIAL 0x8000 (a message
+ * continued by the next send: Linux MSG_MORE). */
+int ws2__lx_send_flags(uint32_t wflags, int *lflags)
+{
+    int l = MSG_NOSIGNAL;
+    if (wflags & 0x1)
+        l |= MSG_OOB;
+    if (wflags & 0x4)
+        l |= MSG_DONTROUTE;
+    if (wflags & 0x8000)
+        l |= MSG_MORE;
+    *lflags = l;
+    return (wflags & ~(uint32_t)(0x1 | 0x4 | 0x8000)) ? -EOPNOTSUPP : 0;
+}
+
+/* Windows MSG_OOB 0x1, MSG_PEEK 0x2, MSG_WAITALL 0x8 (Linux 0x100: the
+ * Linux value 0x8 is MSG_CTRUNC), MSG_PUSH_IMMEDIATE 0x20 (a hint: stream
+ * data is delivered as it comes anyway) and MSG_PARTIAL (an output flag,
+ * ignored on input). */
+int ws2__lx_recv_flags(uint32_t wflags, int *lflags)
+{
+    int l = 0;
+    if (wflags & 0x1)
+        l |= MSG_OOB;
+    if (wflags & 0x2)
+        l |= MSG_PEEK;
+    if (wflags & 0x8)
+        l |= MSG_WAITALL;
+    *lflags = l;
+    return (wflags & ~(uint32_t)(0x1 | 0x2 | 0x8 | 0x20 | 0x8000))
+               ? -EOPNOTSUPP
+               : 0;
+}
+
+const int ws2__lx_MSG_TRUNC = MSG_TRUNC, ws2__lx_MSG_CTRUNC = MSG_CTRUNC,
+          ws2__lx_MSG_OOB = MSG_OOB, ws2__lx_MSG_PEEK = MSG_PEEK,
+          ws2__lx_MSG_DONTWAIT = MSG_DONTWAIT,
+          ws2__lx_MSG_ERRQUEUE = MSG_ERRQUEUE;
+
+/* ---- poll ---- */
+
+const short ws2__lx_POLLIN = POLLIN, ws2__lx_POLLPRI = POLLPRI,
+            ws2__lx_POLLOUT = POLLOUT, ws2__lx_POLLERR = POLLERR,
+            ws2__lx_POLLHUP = POLLHUP, ws2__lx_POLLNVAL = POLLNVAL,
+            ws2__lx_POLLRDHUP = POLLRDHUP;
+
+_Static_assert(sizeof(struct ws2__lx_pollfd) == sizeof(struct pollfd),
+               "pollfd layout");
+
+int ws2__lx_poll(struct ws2__lx_pollfd *p, unsigned n, int64_t timeout_us)
+{
+    struct timespec ts, *tp = NULL;
+    if (timeout_us >= 0) {
+        ts.tv_sec = (time_t)(timeout_us / 1000000);
+        ts.tv_nsec = (long)(timeout_us % 1000000) * 1000;
+        tp = &ts;
+    }
+    int r = ppoll((struct pollfd *)p, n, tp, NULL);
+    return r < 0 ? -errno : r;
+}

@@ -1,0 +1,85 @@
+/*
+ * lx.h - the Linux side of the base provider. lx.c is the only file of the
+ * provider that includes Linux socket headers; everything here speaks plain
+ * C types. Addresses are in Windows layout (Windows family numbers), flags
+ * and options are translated by tables in lx.c. Functions return >= 0 or
+ * -errno.
+ */
+#ifndef WS2__LX_H
+#define WS2__LX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+/* What an errno means depends a little on the operation (see lx.c). */
+enum ws2__op {
+    WS2__OP_ANY,
+    WS2__OP_SEND,
+    WS2__OP_RECV,
+    WS2__OP_CONNECT,
+    WS2__OP_ACCEPT,
+    WS2__OP_BIND,
+    WS2__OP_SOCKET,
+};
+/* The one errno -> WSAE* table. err is a positive errno. */
+int ws2__wsa_error(int err, enum ws2__op op);
+
+int ws2__lx_socket(int waf, int type, int protocol);
+int ws2__lx_close(int fd);
+/* Windows sockaddr <-> Linux sockaddr. -EAFNOSUPPORT for a family other
+ * than AF_INET/AF_INET6, -EFAULT when wlen is too short for the family. */
+int ws2__lx_bind(int fd, const void *wsa, int wlen);
+int ws2__lx_connect(int fd, const void *wsa, int wlen);
+int ws2__lx_disconnect(int fd);
+int ws2__lx_listen(int fd, int backlog);
+/* New fd; the peer address is written truncated to *wlen, and *wlen is set
+ * to the full length (wsa may be NULL). */
+int ws2__lx_accept(int fd, void *wsa, int *wlen);
+int ws2__lx_shutdown(int fd, int how);
+ssize_t ws2__lx_sendmsg(int fd, const struct iovec *iov, size_t n,
+                        const void *wto, int wtolen, int lflags);
+/* *lmsgflags gets the Linux msg_flags. */
+ssize_t ws2__lx_recvmsg(int fd, const struct iovec *iov, size_t n,
+                        void *wfrom, int *wfromlen, int lflags,
+                        int *lmsgflags);
+/* Drains one entry of the error queue (IP_RECVERR); returns its errno or
+ * 0 when the queue is empty. */
+int ws2__lx_errqueue(int fd);
+int ws2__lx_sockname(int fd, void *wsa, int *wlen, int peer);
+int ws2__lx_set_nonblock(int fd, int on);
+/* FIONREAD (bytes readable) and SIOCATMARK. */
+int ws2__lx_inq(int fd, int *out);
+int ws2__lx_atmark(int fd, int *out);
+int ws2__lx_so_error(int fd); /* SO_ERROR as a positive errno, or -errno */
+
+/* Socket options: translate (wlevel, wopt) to Linux; int-valued options
+ * are read and written as int. */
+int ws2__lx_opt(int wlevel, int wopt, int *llevel, int *lopt);
+int ws2__lx_setopt_int(int fd, int llevel, int lopt, int val);
+int ws2__lx_getopt_int(int fd, int llevel, int lopt, int *val);
+int ws2__lx_set_linger(int fd, int onoff, int secs);
+int ws2__lx_get_linger(int fd, int *onoff, int *secs);
+/* which: 0 receive, 1 send; ms 0 = never time out. */
+int ws2__lx_set_timeo(int fd, int which, uint32_t ms);
+
+/* Flags: Windows MSG_* to Linux; -EOPNOTSUPP for bits with no meaning. */
+int ws2__lx_send_flags(uint32_t wflags, int *lflags);
+int ws2__lx_recv_flags(uint32_t wflags, int *lflags);
+/* Linux constants the Windows side needs by value. */
+extern const int ws2__lx_MSG_TRUNC, ws2__lx_MSG_CTRUNC, ws2__lx_MSG_OOB,
+    ws2__lx_MSG_PEEK, ws2__lx_MSG_DONTWAIT, ws2__lx_MSG_ERRQUEUE;
+
+/* poll() over Linux fds; events in Linux POLL* bits (below). timeout_ms < 0
+ * waits for ever. */
+struct ws2__lx_pollfd {
+    int fd;
+    short events;
+    short revents;
+};
+int ws2__lx_poll(struct ws2__lx_pollfd *p, unsigned n, int64_t timeout_us);
+extern const short ws2__lx_POLLIN, ws2__lx_POLLPRI, ws2__lx_POLLOUT,
+    ws2__lx_POLLERR, ws2__lx_POLLHUP, ws2__lx_POLLNVAL, ws2__lx_POLLRDHUP;
+
+#endif

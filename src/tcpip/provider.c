@@ -1,0 +1,252 @@
+/*
+ * provider.c - the base TCP/UDP provider's start-up, catalog entries and
+ * socket objects. ws2_32 reaches it only through the WSPPROC_TABLE that
+ * WSPStartup fills in, exactly as it reaches a third-party provider.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "spi/provider.h"
+#include "tcpip/tcpip.h"
+
+WSPUPCALLTABLE ws2__tcpip_upcalls;
+
+/* {6a4b1c7e-3f0d-4c52-9b1e-77a1c2d3e401}: the ws2posix TCP/IP provider. */
+static const GUID tcpip_guid = {0x6a4b1c7e, 0x3f0d, 0x4c52,
+                                {0x9b, 0x1e, 0x77, 0xa1, 0xc2, 0xd3, 0xe4, 0x01}};
+
+static void set_name(WCHAR *dst, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i < WSAPROTOCOL_LEN; i++)
+        dst[i] = (unsigned char)src[i];
+    dst[i] = 0;
+}
+
+unsigned ws2__tcpip_entries(WSAPROTOCOL_INFOW *out, unsigned max)
+{
+    static const struct {
+        int af, type, proto, addrlen;
+        DWORD flags1, msgsize;
+        const char *name;
+    } rows[] = {
+        {AF_INET, SOCK_STREAM, IPPROTO_TCP, 16,
+         XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE |
+             XP1_EXPEDITED_DATA,
+         0, "ws2posix Tcpip [TCP/IP]"},
+        {AF_INET, SOCK_DGRAM, IPPROTO_UDP, 16,
+         XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_SUPPORT_BROADCAST |
+             XP1_SUPPORT_MULTIPOINT | XP1_PARTIAL_MESSAGE,
+         WS2__UDP4_MAX_MSG, "ws2posix Tcpip [UDP/IP]"},
+        {AF_INET6, SOCK_STREAM, IPPROTO_TCP, 28,
+         XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE |
+             XP1_EXPEDITED_DATA,
+         0, "ws2posix Tcpip [TCP/IPv6]"},
+        {AF_INET6, SOCK_DGRAM, IPPROTO_UDP, 28,
+         XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_SUPPORT_BROADCAST |
+             XP1_SUPPORT_MULTIPOINT | XP1_PARTIAL_MESSAGE,
+         WS2__UDP6_MAX_MSG, "ws2posix Tcpip [UDP/IPv6]"},
+    };
+    unsigned n = 0;
+    for (; n < sizeof(rows) / sizeof(rows[0]) && n < max; n++) {
+        WSAPROTOCOL_INFOW *p = &out[n];
+        memset(p, 0, sizeof(*p));
+        p->dwServiceFlags1 = rows[n].flags1;
+        p->dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
+        p->ProviderId = tcpip_guid;
+        p->ProtocolChain.ChainLen = BASE_PROTOCOL;
+        p->iVersion = 2;
+        p->iAddressFamily = rows[n].af;
+        p->iMaxSockAddr = (int)sizeof(SOCKADDR_STORAGE);
+        p->iMinSockAddr = rows[n].addrlen;
+        p->iSocketType = rows[n].type;
+        p->iProtocol = rows[n].proto;
+        p->iNetworkByteOrder = BIGENDIAN;
+        p->iSecurityScheme = SECURITY_PROTOCOL_NONE;
+        p->dwMessageSize = rows[n].msgsize;
+        set_name(p->szProtocol, rows[n].name);
+    }
+    return n;
+}
+
+const WSAPROTOCOL_INFOW *ws2__tcpip_info(DWORD catalog_id)
+{
+    const struct ws2__entry *e = ws2__catalog_find(catalog_id);
+    return e ? &e->info : NULL;
+}
+
+/* ---- socket objects ---- */
+
+static void tsock_release(DWORD_PTR ctx)
+{
+    struct ws2__tsock *sk = (struct ws2__tsock *)ctx;
+    ws2__lx_close(sk->fd);
+    free(sk);
+}
+
+struct ws2__tsock *ws2__tcpip_get(SOCKET s, struct ws2__slot **slot, int *err)
+{
+    struct ws2__slot *sl = ws2__handle_ref(s);
+    if (!sl)
+        goto notsock;
+    if (sl->release != tsock_release) {
+        ws2__handle_unref(sl);
+        goto notsock;
+    }
+    *slot = sl;
+    return (struct ws2__tsock *)sl->ctx;
+notsock:
+    *err = WSAENOTSOCK;
+    return NULL;
+}
+
+SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
+                       DWORD catalog_id, int *err)
+{
+    const struct ws2__entry *e = ws2__catalog_find(catalog_id);
+    struct ws2__tsock *sk = calloc(1, sizeof(*sk));
+    if (!sk || !e) {
+        free(sk);
+        ws2__lx_close(fd);
+        *err = WSAENOBUFS;
+        return INVALID_SOCKET;
+    }
+    sk->fd = fd;
+    sk->af = af;
+    sk->type = type;
+    sk->protocol = protocol;
+    sk->flags = flags;
+    sk->catalog_id = catalog_id;
+    sk->udp_connreset = 1;
+    sk->sndbuf = -1;
+    sk->rcvbuf = -1;
+    SOCKET s = ws2__handle_create(catalog_id, e->prov, (DWORD_PTR)sk,
+                                  tsock_release, err);
+    if (s == INVALID_SOCKET) {
+        ws2__lx_close(fd);
+        free(sk);
+        return INVALID_SOCKET;
+    }
+    sk->handle = s;
+    return s;
+}
+
+/* ---- the functions this provider does not offer (yet) ---- */
+
+static int WSPAPI no_async_select(SOCKET s, HWND h, unsigned int m, LONG e,
+                                  LPINT lpErrno)
+{
+    (void)s, (void)h, (void)m, (void)e;
+    return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
+}
+static int WSPAPI no_cancel_blocking(LPINT lpErrno)
+{
+    return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
+}
+static int WSPAPI cleanup(LPINT lpErrno)
+{
+    (void)lpErrno;
+    return 0;
+}
+static int WSPAPI no_duplicate(SOCKET s, DWORD pid, LPWSAPROTOCOL_INFOW info,
+                               LPINT lpErrno)
+{
+    (void)s, (void)pid, (void)info;
+    return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
+}
+static int WSPAPI no_enum_events(SOCKET s, WSAEVENT ev, LPWSANETWORKEVENTS ne,
+                                 LPINT lpErrno)
+{
+    (void)s, (void)ev, (void)ne;
+    return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
+}
+static int WSPAPI no_event_select(SOCKET s, WSAEVENT ev, LONG mask,
+                                  LPINT lpErrno)
+{
+    (void)s, (void)ev, (void)mask;
+    return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
+}
+static BOOL WSPAPI no_overlapped_result(SOCKET s, LPWSAOVERLAPPED ov,
+                                        LPDWORD n, BOOL wait, LPDWORD fl,
+                                        LPINT lpErrno)
+{
+    (void)s, (void)ov, (void)n, (void)wait, (void)fl;
+    *lpErrno = WSAEOPNOTSUPP;
+    return FALSE;
+}
+static BOOL WSPAPI no_qos(SOCKET s, LPWSABUF name, LPQOS qos, LPINT lpErrno)
+{
+    (void)s, (void)name, (void)qos;
+    *lpErrno = WSAEOPNOTSUPP;
+    return FALSE;
+}
+static SOCKET WSPAPI no_join_leaf(SOCKET s, const struct sockaddr *name,
+                                  int len, LPWSABUF a, LPWSABUF b, LPQOS c,
+                                  LPQOS d, DWORD fl, LPINT lpErrno)
+{
+    (void)s, (void)name, (void)len, (void)a, (void)b, (void)c, (void)d,
+        (void)fl;
+    *lpErrno = WSAEOPNOTSUPP;
+    return INVALID_SOCKET;
+}
+/* TCP carries no disconnect data: without data these are a half close. */
+static int WSPAPI recv_disconnect(SOCKET s, LPWSABUF data, LPINT lpErrno)
+{
+    if (data)
+        return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
+    return ws2__WSPShutdown(s, SD_RECEIVE, lpErrno);
+}
+static int WSPAPI send_disconnect(SOCKET s, LPWSABUF data, LPINT lpErrno)
+{
+    if (data)
+        return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
+    return ws2__WSPShutdown(s, SD_SEND, lpErrno);
+}
+
+int WSPAPI ws2__tcpip_startup(WORD version, LPWSPDATA data,
+                              LPWSAPROTOCOL_INFOW info, WSPUPCALLTABLE upcalls,
+                              LPWSPPROC_TABLE table)
+{
+    (void)info;
+    if (LOBYTE(version) < 2)
+        return WSAVERNOTSUPPORTED;
+    if (!data || !table)
+        return WSAEFAULT;
+    ws2__tcpip_upcalls = upcalls;
+    data->wVersion = MAKEWORD(2, 2);
+    data->wHighVersion = MAKEWORD(2, 2);
+    set_name(data->szDescription, "ws2posix TCP/IP provider");
+    *table = (WSPPROC_TABLE){
+        .lpWSPAccept = ws2__WSPAccept,
+        .lpWSPAddressToString = ws2__WSPAddressToString,
+        .lpWSPAsyncSelect = no_async_select,
+        .lpWSPBind = ws2__WSPBind,
+        .lpWSPCancelBlockingCall = no_cancel_blocking,
+        .lpWSPCleanup = cleanup,
+        .lpWSPCloseSocket = ws2__WSPCloseSocket,
+        .lpWSPConnect = ws2__WSPConnect,
+        .lpWSPDuplicateSocket = no_duplicate,
+        .lpWSPEnumNetworkEvents = no_enum_events,
+        .lpWSPEventSelect = no_event_select,
+        .lpWSPGetOverlappedResult = no_overlapped_result,
+        .lpWSPGetPeerName = ws2__WSPGetPeerName,
+        .lpWSPGetSockName = ws2__WSPGetSockName,
+        .lpWSPGetSockOpt = ws2__WSPGetSockOpt,
+        .lpWSPGetQOSByName = no_qos,
+        .lpWSPIoctl = ws2__WSPIoctl,
+        .lpWSPJoinLeaf = no_join_leaf,
+        .lpWSPListen = ws2__WSPListen,
+        .lpWSPRecv = ws2__WSPRecv,
+        .lpWSPRecvDisconnect = recv_disconnect,
+        .lpWSPRecvFrom = ws2__WSPRecvFrom,
+        .lpWSPSelect = ws2__WSPSelect,
+        .lpWSPSend = ws2__WSPSend,
+        .lpWSPSendDisconnect = send_disconnect,
+        .lpWSPSendTo = ws2__WSPSendTo,
+        .lpWSPSetSockOpt = ws2__WSPSetSockOpt,
+        .lpWSPShutdown = ws2__WSPShutdown,
+        .lpWSPSocket = ws2__WSPSocket,
+        .lpWSPStringToAddress = ws2__WSPStringToAddress,
+    };
+    return 0;
+}

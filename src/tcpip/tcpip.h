@@ -1,0 +1,119 @@
+/*
+ * tcpip.h - the base TCP/UDP provider's socket object and shared helpers.
+ * Files of the provider include this and ws2spi.h; the Linux side is lx.h.
+ */
+#ifndef WS2__TCPIP_H
+#define WS2__TCPIP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "config.h"
+#include "spi/handle.h"
+#include "tcpip/lx.h"
+#include "ws2spi.h"
+
+struct ws2__tsock {
+    int fd;
+    int af, type, protocol; /* Windows values */
+    DWORD flags;            /* WSA_FLAG_* given at creation */
+    DWORD catalog_id;
+    SOCKET handle;
+    _Atomic int blocked;    /* threads inside a blocking system call */
+    _Atomic int closing;    /* closesocket has been called */
+    _Atomic int nonblocking;
+    _Atomic int shut_send, shut_recv;
+    _Atomic int connecting; /* non-blocking connect under way */
+    _Atomic int listening;
+    _Atomic int connected;  /* a stream that has been connected */
+    _Atomic int bound;      /* known to have a local address */
+    _Atomic int conn_err;   /* WSAE* of a failed connect, for SO_ERROR */
+    _Atomic int udp_connreset; /* SIO_UDP_CONNRESET, on by default */
+    _Atomic int pending_reset; /* a port-unreachable to report on receive */
+    _Atomic int reuseaddr, exclusiveaddruse; /* the Windows-level values */
+    _Atomic int sndbuf, rcvbuf; /* values set by the application, or -1 */
+    _Atomic DWORD sndtimeo, rcvtimeo; /* milliseconds, 0 = none */
+};
+
+/* The upcall table given at WSPStartup. */
+extern WSPUPCALLTABLE ws2__tcpip_upcalls;
+
+/* A counted reference to one of our sockets, or NULL with *err set to
+ * WSAENOTSOCK. Release with ws2__tcpip_put. */
+struct ws2__tsock *ws2__tcpip_get(SOCKET s, struct ws2__slot **slot,
+                                  int *err);
+static inline void ws2__tcpip_put(struct ws2__slot *slot)
+{
+    ws2__handle_unref(slot);
+}
+/* Wraps a new Linux fd in a socket object and a handle. */
+SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
+                       DWORD catalog_id, int *err);
+/* Fails a provider call: stores err in *lpErrno and returns SOCKET_ERROR. */
+static inline int ws2__tcpip_fail(LPINT lpErrno, int err)
+{
+    *lpErrno = err;
+    return SOCKET_ERROR;
+}
+/* True for a pointer that cannot be a valid user buffer (NULL, the first
+ * 64 KiB that Windows never maps, or beyond the user address space). */
+static inline int ws2__bad_ptr(const void *p)
+{
+    uintptr_t v = (uintptr_t)p;
+    return v < 0x10000 || v >= ((uintptr_t)1 << 47);
+}
+/* The protocol entry of a socket type (for SO_PROTOCOL_INFO). */
+const WSAPROTOCOL_INFOW *ws2__tcpip_info(DWORD catalog_id);
+
+/* Blocking system calls are bracketed so that closesocket can wake them. */
+static inline void ws2__tcpip_block_begin(struct ws2__tsock *sk)
+{
+    atomic_fetch_add_explicit(&sk->blocked, 1, memory_order_acq_rel);
+}
+static inline void ws2__tcpip_block_end(struct ws2__tsock *sk)
+{
+    atomic_fetch_sub_explicit(&sk->blocked, 1, memory_order_acq_rel);
+}
+
+/* The provider's functions, one file per area. */
+SOCKET WSPAPI ws2__WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD,
+                             LPINT);
+int WSPAPI ws2__WSPBind(SOCKET, const struct sockaddr *, int, LPINT);
+int WSPAPI ws2__WSPConnect(SOCKET, const struct sockaddr *, int, LPWSABUF,
+                           LPWSABUF, LPQOS, LPQOS, LPINT);
+int WSPAPI ws2__WSPListen(SOCKET, int, LPINT);
+SOCKET WSPAPI ws2__WSPAccept(SOCKET, struct sockaddr *, LPINT,
+                             LPCONDITIONPROC, DWORD_PTR, LPINT);
+int WSPAPI ws2__WSPCloseSocket(SOCKET, LPINT);
+int WSPAPI ws2__WSPShutdown(SOCKET, int, LPINT);
+int WSPAPI ws2__WSPGetSockName(SOCKET, struct sockaddr *, LPINT, LPINT);
+int WSPAPI ws2__WSPGetPeerName(SOCKET, struct sockaddr *, LPINT, LPINT);
+int WSPAPI ws2__WSPSend(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD,
+                        LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+                        LPWSATHREADID, LPINT);
+int WSPAPI ws2__WSPSendTo(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD,
+                          const struct sockaddr *, int, LPWSAOVERLAPPED,
+                          LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
+                          LPINT);
+int WSPAPI ws2__WSPRecv(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD,
+                        LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+                        LPWSATHREADID, LPINT);
+int WSPAPI ws2__WSPRecvFrom(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD,
+                            struct sockaddr *, LPINT, LPWSAOVERLAPPED,
+                            LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
+                            LPINT);
+int WSPAPI ws2__WSPSetSockOpt(SOCKET, int, int, const char *, int, LPINT);
+int WSPAPI ws2__WSPGetSockOpt(SOCKET, int, int, char *, LPINT, LPINT);
+int WSPAPI ws2__WSPIoctl(SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPDWORD,
+                         LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+                         LPWSATHREADID, LPINT);
+int WSPAPI ws2__WSPSelect(int, fd_set *, fd_set *, fd_set *,
+                          const struct timeval *, LPINT);
+/* WSAPoll's work (SIO_WS2POSIX_POLL); returns ready count or SOCKET_ERROR. */
+int ws2__tcpip_poll(WS2POSIX_POLL_ARGS *args, LPINT lpErrno);
+INT WSPAPI ws2__WSPAddressToString(LPSOCKADDR, DWORD, LPWSAPROTOCOL_INFOW,
+                                   LPWSTR, LPDWORD, LPINT);
+INT WSPAPI ws2__WSPStringToAddress(LPWSTR, INT, LPWSAPROTOCOL_INFOW,
+                                   LPSOCKADDR, LPINT, LPINT);
+
+#endif

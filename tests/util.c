@@ -1,0 +1,152 @@
+/*
+ * util.c - shared helpers of the test programs (see util.h).
+ */
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int ws2t_startup(void **state)
+{
+    (void)state;
+    WSADATA d;
+    return WSAStartup(MAKEWORD(2, 2), &d);
+}
+
+int ws2t_cleanup(void **state)
+{
+    (void)state;
+    return WSACleanup();
+}
+
+void ws2t_loopback(int af, u_short port, SOCKADDR_STORAGE *ss, int *len)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (af == AF_INET6) {
+        SOCKADDR_IN6 *a = (SOCKADDR_IN6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
+        a->sin6_addr.u.Byte[15] = 1;
+        *len = sizeof(*a);
+    } else {
+        SOCKADDR_IN *a = (SOCKADDR_IN *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons(port);
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        *len = sizeof(*a);
+    }
+}
+
+void ws2t_rcvtimeo(SOCKET s, DWORD ms)
+{
+    assert_wsa_ok(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms,
+                             sizeof(ms)));
+}
+
+SOCKET ws2t_bound(int af, int type)
+{
+    SOCKET s = socket(af, type, 0);
+    if (s == INVALID_SOCKET)
+        fail_msg("socket(%d, %d): error %d", af, type, WSAGetLastError());
+    SOCKADDR_STORAGE ss;
+    int len;
+    ws2t_loopback(af, 0, &ss, &len);
+    assert_wsa_ok(bind(s, (struct sockaddr *)&ss, len));
+    ws2t_rcvtimeo(s, 5000);
+    return s;
+}
+
+void ws2t_name(SOCKET s, SOCKADDR_STORAGE *ss, int *len)
+{
+    *len = sizeof(*ss);
+    assert_wsa_ok(getsockname(s, (struct sockaddr *)ss, len));
+}
+
+void ws2t_tcp_pair(int af, SOCKET *client, SOCKET *server)
+{
+    SOCKET l = ws2t_bound(af, SOCK_STREAM);
+    assert_wsa_ok(listen(l, 4));
+    SOCKADDR_STORAGE ss;
+    int len;
+    ws2t_name(l, &ss, &len);
+    SOCKET c = socket(af, SOCK_STREAM, 0);
+    assert_true(c != INVALID_SOCKET);
+    assert_wsa_ok(connect(c, (struct sockaddr *)&ss, len));
+    SOCKET a = accept(l, NULL, NULL);
+    if (a == INVALID_SOCKET)
+        fail_msg("accept: error %d", WSAGetLastError());
+    closesocket(l);
+    ws2t_rcvtimeo(c, 5000);
+    ws2t_rcvtimeo(a, 5000);
+    *client = c;
+    *server = a;
+}
+
+void ws2t_udp_pair(int af, SOCKET *a, SOCKET *b, int connect_a)
+{
+    *a = ws2t_bound(af, SOCK_DGRAM);
+    *b = ws2t_bound(af, SOCK_DGRAM);
+    if (connect_a) {
+        SOCKADDR_STORAGE ss;
+        int len;
+        ws2t_name(*b, &ss, &len);
+        assert_wsa_ok(connect(*a, (struct sockaddr *)&ss, len));
+    }
+}
+
+static uint8_t pattern_byte(uint32_t seed, size_t i)
+{
+    uint32_t x = seed * 2654435761u + (uint32_t)i * 40503u + (uint32_t)(i >> 16);
+    x ^= x >> 13;
+    return (uint8_t)(x ^ (x >> 7));
+}
+
+void ws2t_fill(void *buf, size_t len, uint32_t seed, size_t offset)
+{
+    uint8_t *p = buf;
+    for (size_t i = 0; i < len; i++)
+        p[i] = pattern_byte(seed, offset + i);
+}
+
+void ws2t_check(const void *buf, size_t len, uint32_t seed, size_t offset)
+{
+    const uint8_t *p = buf;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != pattern_byte(seed, offset + i))
+            fail_msg("byte %zu (stream offset %zu) is 0x%02x, wanted 0x%02x",
+                     i, offset + i, p[i], pattern_byte(seed, offset + i));
+}
+
+void ws2t_recv_all(SOCKET s, char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        size_t want = len - got > (1u << 30) ? (1u << 30) : len - got;
+        int r = recv(s, buf + got, (int)want, 0);
+        if (r == SOCKET_ERROR)
+            fail_msg("recv after %zu of %zu bytes: error %d", got, len,
+                     WSAGetLastError());
+        if (r == 0)
+            fail_msg("recv: connection closed after %zu of %zu bytes", got,
+                     len);
+        got += (size_t)r;
+    }
+}
+
+size_t ws2t_fill_window(SOCKET s)
+{
+    static char chunk[65536];
+    size_t total = 0;
+    u_long nb = 1;
+    assert_wsa_ok(ioctlsocket(s, FIONBIO, &nb));
+    for (int i = 0; i < 100000; i++) {
+        int r = send(s, chunk, sizeof(chunk), 0);
+        if (r == SOCKET_ERROR) {
+            assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
+            return total;
+        }
+        total += (size_t)r;
+    }
+    fail_msg("the send buffer never filled");
+    return total;
+}
