@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -325,6 +326,41 @@ int ws2__lx_errqueue(int fd)
     return EIO;
 }
 
+/* process_vm_readv/writev take at most IOV_MAX iovecs per call. */
+ssize_t ws2__lx_gather(void *dst, size_t len, const struct iovec *src,
+                       size_t n)
+{
+    size_t done = 0;
+    while (n > 0) {
+        size_t k = n > 1024 ? 1024 : n;
+        struct iovec local = {(char *)dst + done, len - done};
+        ssize_t r = process_vm_readv(getpid(), &local, 1, src, k, 0);
+        if (r < 0)
+            return -errno;
+        done += (size_t)r;
+        src += k;
+        n -= k;
+    }
+    return (ssize_t)done;
+}
+
+ssize_t ws2__lx_scatter(const struct iovec *dst, size_t n, const void *src,
+                        size_t len)
+{
+    size_t done = 0;
+    while (n > 0 && done < len) {
+        size_t k = n > 1024 ? 1024 : n;
+        struct iovec local = {(char *)src + done, len - done};
+        ssize_t r = process_vm_writev(getpid(), &local, 1, dst, k, 0);
+        if (r < 0)
+            return -errno;
+        done += (size_t)r;
+        dst += k;
+        n -= k;
+    }
+    return (ssize_t)done;
+}
+
 int ws2__lx_sockname(int fd, void *wsa, int *wlen, int peer)
 {
     struct sockaddr_storage ss;
@@ -395,6 +431,9 @@ static const struct optrow opts[] = {
     {0, 4, IPPROTO_IP, IP_TTL},
     {0, 10, IPPROTO_IP, IP_MULTICAST_TTL},
     {0, 11, IPPROTO_IP, IP_MULTICAST_LOOP},
+    {0, 9, IPPROTO_IP, IP_MULTICAST_IF},
+    {0, 12, IPPROTO_IP, IP_ADD_MEMBERSHIP},
+    {0, 13, IPPROTO_IP, IP_DROP_MEMBERSHIP},
     {0, 19, IPPROTO_IP, IP_PKTINFO},
     {0, 21, IPPROTO_IP, IP_RECVTTL},
     {0, 40, IPPROTO_IP, IP_RECVTOS},
@@ -402,6 +441,8 @@ static const struct optrow opts[] = {
     {41, 9, IPPROTO_IPV6, IPV6_MULTICAST_IF},
     {41, 10, IPPROTO_IPV6, IPV6_MULTICAST_HOPS},
     {41, 11, IPPROTO_IPV6, IPV6_MULTICAST_LOOP},
+    {41, 12, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP},
+    {41, 13, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP},
     {41, 14, IPPROTO_IPV6, IPV6_DONTFRAG},
     {41, 19, IPPROTO_IPV6, IPV6_RECVPKTINFO},
     {41, 21, IPPROTO_IPV6, IPV6_RECVHOPLIMIT},
@@ -437,6 +478,43 @@ int ws2__lx_getopt_int(int fd, int llevel, int lopt, int *val)
     socklen_t len = sizeof(*val);
     *val = 0;
     return getsockopt(fd, llevel, lopt, val, &len) < 0 ? -errno : 0;
+}
+
+int ws2__lx_setopt_raw(int fd, int llevel, int lopt, const void *val,
+                       int len)
+{
+    return setsockopt(fd, llevel, lopt, val, (socklen_t)len) < 0 ? -errno
+                                                                   : 0;
+}
+
+int ws2__lx_getopt_raw(int fd, int llevel, int lopt, void *val, int *len)
+{
+    socklen_t l = (socklen_t)*len;
+    if (getsockopt(fd, llevel, lopt, val, &l) < 0)
+        return -errno;
+    *len = (int)l;
+    return 0;
+}
+
+int ws2__lx_set_dontfrag(int fd, int v6, int on)
+{
+    int v = on ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+    return setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                      v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, &v,
+                      sizeof(v)) < 0
+               ? -errno
+               : 0;
+}
+
+int ws2__lx_get_dontfrag(int fd, int v6, int *on)
+{
+    int v = 0;
+    socklen_t l = sizeof(v);
+    if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                   v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, &v, &l) < 0)
+        return -errno;
+    *on = v == IP_PMTUDISC_DO;
+    return 0;
 }
 
 int ws2__lx_set_linger(int fd, int onoff, int secs)

@@ -47,6 +47,13 @@ ssize_t ws2__lx_recvmsg(int fd, const struct iovec *iov, size_t n,
 /* Drains one entry of the error queue (IP_RECVERR); returns its errno or
  * 0 when the queue is empty. */
 int ws2__lx_errqueue(int fd);
+/* Copies between iovecs and one buffer through the kernel, so that a bad
+ * user pointer gives -EFAULT instead of a crash (process_vm_readv on
+ * ourselves). Returns the bytes copied. */
+ssize_t ws2__lx_gather(void *dst, size_t len, const struct iovec *src,
+                       size_t n);
+ssize_t ws2__lx_scatter(const struct iovec *dst, size_t n, const void *src,
+                        size_t len);
 int ws2__lx_sockname(int fd, void *wsa, int *wlen, int peer);
 int ws2__lx_set_nonblock(int fd, int on);
 /* FIONREAD (bytes readable) and SIOCATMARK. */
@@ -59,6 +66,13 @@ int ws2__lx_so_error(int fd); /* SO_ERROR as a positive errno, or -errno */
 int ws2__lx_opt(int wlevel, int wopt, int *llevel, int *lopt);
 int ws2__lx_setopt_int(int fd, int llevel, int lopt, int val);
 int ws2__lx_getopt_int(int fd, int llevel, int lopt, int *val);
+/* Options whose value has the same bytes on both sides (ip_mreq, ...). */
+int ws2__lx_setopt_raw(int fd, int llevel, int lopt, const void *val,
+                       int len);
+int ws2__lx_getopt_raw(int fd, int llevel, int lopt, void *val, int *len);
+/* IP_DONTFRAGMENT / IPV6_DONTFRAG as path-MTU discovery on Linux. */
+int ws2__lx_set_dontfrag(int fd, int v6, int on);
+int ws2__lx_get_dontfrag(int fd, int v6, int *on);
 int ws2__lx_set_linger(int fd, int onoff, int secs);
 int ws2__lx_get_linger(int fd, int *onoff, int *secs);
 /* which: 0 receive, 1 send; ms 0 = never time out. */

@@ -1,9 +1,173 @@
+/*
+ * recv.c - WSPRecv and WSPRecvFrom of the base provider.
+ *
+ * Windows rules kept here: a datagram larger than the buffers fills them and
+ * fails with WSAEMSGSIZE, MSG_PARTIAL set in *lpFlags; a receive on an
+ * unbound datagram socket is WSAEINVAL (Linux would wait for ever); a UDP
+ * port-unreachable surfaces as WSAECONNRESET unless SIO_UDP_CONNRESET is
+ * off; after shutdown(SD_RECEIVE) receives fail with WSAESHUTDOWN.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "tcpip/tcpip.h"
-int WSPAPI ws2__WSPRecv(SOCKET s, LPWSABUF b, DWORD n, LPDWORD got, LPDWORD f,
-                        LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
-                        LPWSATHREADID t, LPINT e)
-{ (void)s,(void)b,(void)n,(void)got,(void)f,(void)ov,(void)cr,(void)t; return ws2__tcpip_fail(e, WSAEOPNOTSUPP); }
-int WSPAPI ws2__WSPRecvFrom(SOCKET s, LPWSABUF b, DWORD n, LPDWORD got, LPDWORD f,
-                            struct sockaddr *fr, LPINT fl, LPWSAOVERLAPPED ov,
-                            LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID t, LPINT e)
-{ (void)s,(void)b,(void)n,(void)got,(void)f,(void)fr,(void)fl,(void)ov,(void)cr,(void)t; return ws2__tcpip_fail(e, WSAEOPNOTSUPP); }
+
+static int min_addr_len(int af)
+{
+    return af == AF_INET6 ? (int)sizeof(SOCKADDR_IN6) : (int)sizeof(SOCKADDR_IN);
+}
+
+static int is_bound(struct ws2__tsock *sk)
+{
+    if (atomic_load_explicit(&sk->bound, memory_order_relaxed))
+        return 1;
+    SOCKADDR_STORAGE ss;
+    int len = sizeof(ss);
+    if (ws2__lx_sockname(sk->fd, &ss, &len, 0))
+        return 0;
+    u_short port = ss.ss_family == AF_INET6 ? ((SOCKADDR_IN6 *)&ss)->sin6_port
+                                            : ((SOCKADDR_IN *)&ss)->sin_port;
+    if (port)
+        atomic_store(&sk->bound, 1);
+    return port != 0;
+}
+
+static int recv_error(const struct ws2__tsock *sk, ssize_t r, int nb)
+{
+    if (atomic_load(&sk->closing))
+        return WSAEINTR;
+    if (r == -EAGAIN)
+        return nb ? WSAEWOULDBLOCK : WSAETIMEDOUT; /* SO_RCVTIMEO ran out */
+    return ws2__wsa_error((int)-r, WS2__OP_RECV);
+}
+
+/* One receive into iovecs; bounce-buffers a datagram when there are more
+ * buffers than Linux takes at once. */
+static ssize_t recv_once(struct ws2__tsock *sk, struct ws2__iovs *io,
+                         void *from, int *fromlen, int lflags, int *mflags)
+{
+    if (sk->type == SOCK_STREAM || io->n <= WS2__IOV_MAX) {
+        size_t n = io->n > WS2__IOV_MAX ? WS2__IOV_MAX : io->n;
+        return ws2__lx_recvmsg(sk->fd, io->v, n, from, fromlen, lflags,
+                               mflags);
+    }
+    size_t cap = io->total < 65536 ? (size_t)io->total : 65536;
+    void *bounce = malloc(cap);
+    if (!bounce)
+        return -ENOBUFS;
+    struct iovec one = {bounce, cap};
+    ssize_t r = ws2__lx_recvmsg(sk->fd, &one, 1, from, fromlen, lflags,
+                                mflags);
+    if (r > 0 && ws2__lx_scatter(io->v, io->n, bounce, (size_t)r) < 0)
+        r = -EFAULT;
+    free(bounce);
+    return r;
+}
+
+static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
+                   LPDWORD lpFlags, struct sockaddr *from, LPINT fromlen,
+                   LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                   LPINT lpErrno)
+{
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
+    if (!sk)
+        return SOCKET_ERROR;
+    int err = 0, lflags = 0, mflags = 0, dgram = sk->type != SOCK_STREAM;
+    int nb = atomic_load(&sk->nonblocking);
+    struct ws2__iovs io;
+    ssize_t r = 0;
+    if (ws2__tcpip_overlapped(sk, ov, cr))
+        err = WSAEOPNOTSUPP;
+    else if ((count && ws2__bad_ptr(bufs)) || ws2__bad_ptr(got) ||
+             ws2__bad_ptr(lpFlags))
+        err = WSAEFAULT;
+    else if (from && (ws2__bad_ptr(fromlen) ||
+                      *fromlen < min_addr_len(sk->af)))
+        err = WSAEFAULT;
+    else if (ws2__lx_recv_flags(*lpFlags, &lflags) ||
+             (dgram && (*lpFlags & (MSG_OOB | MSG_WAITALL))))
+        err = WSAEOPNOTSUPP;
+    else if (atomic_load(&sk->shut_recv))
+        err = WSAESHUTDOWN;
+    else if (dgram && !is_bound(sk))
+        err = WSAEINVAL;
+    else if (dgram && atomic_load(&sk->udp_connreset) &&
+             atomic_load(&sk->pending_reset) > 0) {
+        atomic_fetch_sub(&sk->pending_reset, 1);
+        err = WSAECONNRESET;
+    } else
+        err = ws2__iovs_build(&io, bufs, count);
+    if (err)
+        goto out;
+    for (;;) {
+        int flen = from ? *fromlen : 0;
+        if (!nb)
+            ws2__tcpip_block_begin(sk);
+        r = atomic_load(&sk->closing)
+                ? -EINTR
+                : recv_once(sk, &io, from, from ? &flen : NULL, lflags,
+                            &mflags);
+        if (!nb)
+            ws2__tcpip_block_end(sk);
+        if (r >= 0) {
+            if (from)
+                *fromlen = flen;
+            break;
+        }
+        if (r == -EINTR && !atomic_load(&sk->closing))
+            continue;
+        if (dgram && r == -ECONNREFUSED) {
+            /* note_unreachable counts every queued error; this call
+             * reports one of them now. */
+            ws2__tcpip_note_unreachable(sk);
+            if (atomic_load(&sk->udp_connreset)) {
+                atomic_fetch_sub(&sk->pending_reset, 1);
+                err = WSAECONNRESET;
+                break;
+            }
+            continue;
+        }
+        err = recv_error(sk, r, nb);
+        break;
+    }
+    ws2__iovs_free(&io);
+out:
+    ws2__tcpip_put(slot);
+    if (err)
+        return ws2__tcpip_fail(lpErrno, err);
+    *got = (DWORD)r;
+    *lpFlags = 0;
+    if (dgram && (mflags & ws2__lx_MSG_TRUNC)) {
+        /* The buffers hold the first part of the datagram. */
+        *lpFlags = MSG_PARTIAL;
+        return ws2__tcpip_fail(lpErrno, WSAEMSGSIZE);
+    }
+    return 0;
+}
+
+int WSPAPI ws2__WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                        LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
+                        LPWSAOVERLAPPED lpOverlapped,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                        LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpThreadId;
+    return do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
+                   NULL, NULL, lpOverlapped, lpCompletionRoutine, lpErrno);
+}
+
+int WSPAPI ws2__WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                            LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
+                            struct sockaddr *lpFrom, LPINT lpFromlen,
+                            LPWSAOVERLAPPED lpOverlapped,
+                            LPWSAOVERLAPPED_COMPLETION_ROUTINE
+                                lpCompletionRoutine,
+                            LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpThreadId;
+    return do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
+                   lpFrom, lpFromlen, lpOverlapped, lpCompletionRoutine,
+                   lpErrno);
+}

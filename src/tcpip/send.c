@@ -1,9 +1,241 @@
+/*
+ * send.c - WSPSend and WSPSendTo of the base provider: the send path of the
+ * founding documents for non-overlapped calls.
+ *
+ * Blocking calls consume every buffer; a non-blocking stream send takes what
+ * fits and returns that count, or WSAEWOULDBLOCK when nothing fits; a
+ * datagram goes whole or not at all (WSAEMSGSIZE over the maximum). Buffers
+ * go on the wire in the order supplied.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "tcpip/tcpip.h"
-int WSPAPI ws2__WSPSend(SOCKET s, LPWSABUF b, DWORD n, LPDWORD sent, DWORD f,
-                        LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
-                        LPWSATHREADID t, LPINT e)
-{ (void)s,(void)b,(void)n,(void)sent,(void)f,(void)ov,(void)cr,(void)t; return ws2__tcpip_fail(e, WSAEOPNOTSUPP); }
-int WSPAPI ws2__WSPSendTo(SOCKET s, LPWSABUF b, DWORD n, LPDWORD sent, DWORD f,
-                          const struct sockaddr *to, int tl, LPWSAOVERLAPPED ov,
-                          LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID t, LPINT e)
-{ (void)s,(void)b,(void)n,(void)sent,(void)f,(void)to,(void)tl,(void)ov,(void)cr,(void)t; return ws2__tcpip_fail(e, WSAEOPNOTSUPP); }
+
+static int addr_len(int af)
+{
+    return af == AF_INET6 ? (int)sizeof(SOCKADDR_IN6) - 4 /* 24 accepted */
+                          : (int)sizeof(SOCKADDR_IN);
+}
+
+/* The checks Windows makes on a datagram's explicit destination. */
+static int check_dest(const struct ws2__tsock *sk, const struct sockaddr *to,
+                      int tolen)
+{
+    if (ws2__bad_ptr(to) || tolen < (int)sizeof(to->sa_family))
+        return WSAEFAULT;
+    if (to->sa_family != sk->af)
+        return tolen < (int)sizeof(SOCKADDR_IN) ? WSAEFAULT : WSAEAFNOSUPPORT;
+    if (tolen < addr_len(sk->af))
+        return WSAEFAULT;
+    int any = 1;
+    u_short port;
+    if (sk->af == AF_INET) {
+        const SOCKADDR_IN *a = (const SOCKADDR_IN *)to;
+        any = a->sin_addr.s_addr == 0;
+        port = a->sin_port;
+    } else {
+        const SOCKADDR_IN6 *a = (const SOCKADDR_IN6 *)to;
+        for (int i = 0; i < 16 && any; i++)
+            any = a->sin6_addr.u.Byte[i] == 0;
+        port = a->sin6_port;
+    }
+    /* Linux would deliver to ADDR_ANY locally; Windows refuses it. */
+    if (any || port == 0)
+        return WSAEADDRNOTAVAIL;
+    return 0;
+}
+
+static int send_error(const struct ws2__tsock *sk, ssize_t r, int nb,
+                      int use_to)
+{
+    if (atomic_load(&sk->closing))
+        return WSAEINTR;
+    switch (-r) {
+    case EAGAIN:
+        /* A blocking socket only sees EAGAIN when SO_SNDTIMEO ran out. */
+        if (!nb)
+            return WSAETIMEDOUT;
+        if (sk->type == SOCK_STREAM && atomic_load(&sk->connecting))
+            return WSAENOTCONN;
+        return WSAEWOULDBLOCK;
+    case EPIPE:
+        if (atomic_load(&sk->shut_send))
+            return WSAESHUTDOWN;
+        if (sk->type == SOCK_STREAM && !atomic_load(&sk->connected))
+            return WSAENOTCONN;
+        return WSAECONNRESET;
+    case EDESTADDRREQ:
+        return use_to ? WSAEDESTADDRREQ : WSAENOTCONN;
+    default:
+        return ws2__wsa_error((int)-r, WS2__OP_SEND);
+    }
+}
+
+static int send_dgram(struct ws2__tsock *sk, struct ws2__iovs *io,
+                      const struct sockaddr *to, int tolen, int lflags,
+                      int use_to, DWORD *sent)
+{
+    const struct iovec *v = io->v;
+    size_t n = io->n;
+    struct iovec one;
+    void *bounce = NULL;
+    if (n > WS2__IOV_MAX) {
+        /* More buffers than Linux takes at once: one datagram must still be
+         * one send, so gather it first. */
+        uint64_t max = sk->af == AF_INET6 ? WS2__UDP6_MAX_MSG
+                                          : WS2__UDP4_MAX_MSG;
+        if (io->total > max)
+            return WSAEMSGSIZE;
+        bounce = malloc((size_t)io->total);
+        if (!bounce)
+            return WSAENOBUFS;
+        if (ws2__lx_gather(bounce, (size_t)io->total, io->v, io->n) < 0) {
+            free(bounce);
+            return WSAEFAULT;
+        }
+        one.iov_base = bounce;
+        one.iov_len = (size_t)io->total;
+        v = &one;
+        n = 1;
+    }
+    int nb = atomic_load(&sk->nonblocking), err = 0;
+    for (int attempt = 0;; attempt++) {
+        if (!nb)
+            ws2__tcpip_block_begin(sk);
+        ssize_t r = atomic_load(&sk->closing)
+                        ? -EINTR
+                        : ws2__lx_sendmsg(sk->fd, v, n, to, tolen, lflags);
+        if (!nb)
+            ws2__tcpip_block_end(sk);
+        if (r >= 0) {
+            *sent = (DWORD)r;
+            atomic_store_explicit(&sk->bound, 1, memory_order_relaxed);
+            break;
+        }
+        /* A port-unreachable for an earlier datagram: Windows never fails
+         * a send for it, it is reported by a later receive. */
+        if (r == -ECONNREFUSED && attempt < 8) {
+            ws2__tcpip_note_unreachable(sk);
+            continue;
+        }
+        if (r == -EINTR && !atomic_load(&sk->closing))
+            continue;
+        err = send_error(sk, r, nb, use_to);
+        break;
+    }
+    free(bounce);
+    return err;
+}
+
+static int send_stream(struct ws2__tsock *sk, struct ws2__iovs *io,
+                       int lflags, DWORD *sent)
+{
+    struct iovec *v = io->v;
+    size_t n = io->n, i = 0;
+    uint64_t done = 0;
+    int nb = atomic_load(&sk->nonblocking);
+    do {
+        size_t k = n - i > WS2__IOV_MAX ? WS2__IOV_MAX : n - i;
+        uint64_t window = 0;
+        for (size_t j = i; j < i + k; j++)
+            window += v[j].iov_len;
+        if (!nb)
+            ws2__tcpip_block_begin(sk);
+        ssize_t r = atomic_load(&sk->closing)
+                        ? -EINTR
+                        : ws2__lx_sendmsg(sk->fd, v + i, k, NULL, 0, lflags);
+        if (!nb)
+            ws2__tcpip_block_end(sk);
+        if (r < 0) {
+            if (r == -EINTR && !atomic_load(&sk->closing))
+                continue;
+            if (r == -EAGAIN && nb && done > 0)
+                break;
+            return send_error(sk, r, nb, 0);
+        }
+        atomic_store_explicit(&sk->connected, 1, memory_order_relaxed);
+        atomic_store_explicit(&sk->connecting, 0, memory_order_relaxed);
+        done += (uint64_t)r;
+        /* Step over what went, trimming a buffer that went in part. */
+        size_t left = (size_t)r;
+        while (i < n && left >= v[i].iov_len)
+            left -= v[i++].iov_len;
+        if (i < n) {
+            v[i].iov_base = (char *)v[i].iov_base + left;
+            v[i].iov_len -= left;
+        }
+        if (nb && (uint64_t)r < window)
+            break; /* the transport's buffer is full */
+    } while (i < n);
+    *sent = (DWORD)done;
+    return 0;
+}
+
+static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
+                   DWORD flags, const struct sockaddr *to, int tolen,
+                   int use_to, LPWSAOVERLAPPED ov,
+                   LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPINT lpErrno)
+{
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
+    if (!sk)
+        return SOCKET_ERROR;
+    int err, lflags;
+    struct ws2__iovs io;
+    DWORD n = 0;
+    if (ws2__tcpip_overlapped(sk, ov, cr))
+        err = WSAEOPNOTSUPP;
+    else if ((count && ws2__bad_ptr(bufs)) || ws2__bad_ptr(sent))
+        err = WSAEFAULT;
+    else if (ws2__lx_send_flags(flags, &lflags) ||
+             (sk->type != SOCK_STREAM && (flags & MSG_OOB)))
+        err = WSAEOPNOTSUPP;
+    else if (atomic_load(&sk->shut_send))
+        err = WSAESHUTDOWN;
+    else if (sk->type == SOCK_STREAM || !use_to || !to)
+        err = 0;
+    else
+        err = check_dest(sk, to, tolen);
+    if (!err)
+        err = ws2__iovs_build(&io, bufs, count);
+    if (!err) {
+        if (sk->type == SOCK_STREAM)
+            err = send_stream(sk, &io, lflags, &n);
+        else
+            err = send_dgram(sk, &io, use_to ? to : NULL, tolen, lflags,
+                             use_to, &n);
+        ws2__iovs_free(&io);
+    }
+    ws2__tcpip_put(slot);
+    if (err)
+        return ws2__tcpip_fail(lpErrno, err);
+    *sent = n;
+    return 0;
+}
+
+int WSPAPI ws2__WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                        LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
+                        LPWSAOVERLAPPED lpOverlapped,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                        LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpThreadId;
+    return do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
+                   NULL, 0, 0, lpOverlapped, lpCompletionRoutine, lpErrno);
+}
+
+/* On a stream socket lpTo and iTolen are ignored: WSPSendTo is WSPSend. */
+int WSPAPI ws2__WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                          LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
+                          const struct sockaddr *lpTo, int iTolen,
+                          LPWSAOVERLAPPED lpOverlapped,
+                          LPWSAOVERLAPPED_COMPLETION_ROUTINE
+                              lpCompletionRoutine,
+                          LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpThreadId;
+    return do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
+                   lpTo, iTolen, 1, lpOverlapped, lpCompletionRoutine,
+                   lpErrno);
+}

@@ -75,6 +75,26 @@ static inline void ws2__tcpip_block_end(struct ws2__tsock *sk)
     atomic_fetch_sub_explicit(&sk->blocked, 1, memory_order_acq_rel);
 }
 
+/* A caller's WSABUF array as iovecs (bufs.c). */
+struct ws2__iovs {
+    struct iovec *v;
+    size_t n;
+    uint64_t total;
+    struct iovec stack[WS2__IOV_STACK];
+};
+/* 0, WSAEFAULT (a buffer pointer that cannot be valid) or WSAENOBUFS. */
+int ws2__iovs_build(struct ws2__iovs *io, const WSABUF *bufs, DWORD count);
+void ws2__iovs_free(struct ws2__iovs *io);
+/* Records the port-unreachable errors Linux queued on a datagram socket. */
+void ws2__tcpip_note_unreachable(struct ws2__tsock *sk);
+/* The overlapped engine is not there yet: overlapped calls on overlapped
+ * sockets are refused with WSAEOPNOTSUPP, never run synchronously. */
+static inline int ws2__tcpip_overlapped(const struct ws2__tsock *sk,
+                                        const void *ov, const void *cr)
+{
+    return (sk->flags & WSA_FLAG_OVERLAPPED) && (ov || cr);
+}
+
 /* The provider's functions, one file per area. */
 SOCKET WSPAPI ws2__WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD,
                              LPINT);
