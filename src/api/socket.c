@@ -76,7 +76,8 @@ WS2_EXPORT int WSAAPI bind(SOCKET s, const struct sockaddr *name, int namelen)
     int err;
     if (!ws2__enter(s, &c))
         return SOCKET_ERROR;
-    return ws2__leave(&c, c.proc->lpWSPBind(s, name, namelen, &err), err);
+    int r = c.proc->lpWSPBind(s, name, namelen, &err);
+    return ws2__leave(&c, r, err);
 }
 
 WS2_EXPORT int WSAAPI WSAConnect(SOCKET s, const struct sockaddr *name,
@@ -105,7 +106,8 @@ WS2_EXPORT int WSAAPI listen(SOCKET s, int backlog)
     int err;
     if (!ws2__enter(s, &c))
         return SOCKET_ERROR;
-    return ws2__leave(&c, c.proc->lpWSPListen(s, backlog, &err), err);
+    int r = c.proc->lpWSPListen(s, backlog, &err);
+    return ws2__leave(&c, r, err);
 }
 
 WS2_EXPORT SOCKET WSAAPI WSAAccept(SOCKET s, struct sockaddr *addr,
@@ -134,7 +136,8 @@ WS2_EXPORT int WSAAPI closesocket(SOCKET s)
     int err;
     if (!ws2__enter(s, &c))
         return SOCKET_ERROR;
-    return ws2__leave(&c, c.proc->lpWSPCloseSocket(s, &err), err);
+    int r = c.proc->lpWSPCloseSocket(s, &err);
+    return ws2__leave(&c, r, err);
 }
 
 WS2_EXPORT int WSAAPI shutdown(SOCKET s, int how)
@@ -143,7 +146,8 @@ WS2_EXPORT int WSAAPI shutdown(SOCKET s, int how)
     int err;
     if (!ws2__enter(s, &c))
         return SOCKET_ERROR;
-    return ws2__leave(&c, c.proc->lpWSPShutdown(s, how, &err), err);
+    int r = c.proc->lpWSPShutdown(s, how, &err);
+    return ws2__leave(&c, r, err);
 }
 
 WS2_EXPORT int WSAAPI getsockname(SOCKET s, struct sockaddr *name,
@@ -153,8 +157,8 @@ WS2_EXPORT int WSAAPI getsockname(SOCKET s, struct sockaddr *name,
     int err;
     if (!ws2__enter(s, &c))
         return SOCKET_ERROR;
-    return ws2__leave(&c, c.proc->lpWSPGetSockName(s, name, namelen, &err),
-                      err);
+    int r = c.proc->lpWSPGetSockName(s, name, namelen, &err);
+    return ws2__leave(&c, r, err);
 }
 
 WS2_EXPORT int WSAAPI getpeername(SOCKET s, struct sockaddr *name,
@@ -164,8 +168,8 @@ WS2_EXPORT int WSAAPI getpeername(SOCKET s, struct sockaddr *name,
     int err;
     if (!ws2__enter(s, &c))
         return SOCKET_ERROR;
-    return ws2__leave(&c, c.proc->lpWSPGetPeerName(s, name, namelen, &err),
-                      err);
+    int r = c.proc->lpWSPGetPeerName(s, name, namelen, &err);
+    return ws2__leave(&c, r, err);
 }
 
 static void close_one(SOCKET s, void *arg)
