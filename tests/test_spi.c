@@ -196,6 +196,20 @@ static void test_upcalls(void **state)
     assert_false(ws2__upcalls.lpWPUFDIsSet(h + 4, &set));
 }
 
+/* ws2posix_get_fd: the Linux descriptor behind a base-provider socket, or
+ * -1 with WSAENOTSOCK for anything else. */
+static void test_get_fd(void **state)
+{
+    (void)state;
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, 0);
+    int fd = ws2posix_get_fd(s);
+    assert_true(fd > 2);
+    closesocket(s);
+    WSASetLastError(0);
+    assert_int_equal(ws2posix_get_fd(s), -1);
+    assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_wspsendto),
         cmocka_unit_test(test_wspsend_stream),
         cmocka_unit_test(test_upcalls),
+        cmocka_unit_test(test_get_fd),
     };
     return cmocka_run_group_tests(tests, setup, ws2t_cleanup);
 }

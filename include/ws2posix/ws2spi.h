@@ -246,6 +246,11 @@ typedef struct _WS2POSIX_POLL_ARGS {
     INT timeout;
 } WS2POSIX_POLL_ARGS;
 
+/* ws2posix extension: the Linux file descriptor behind a socket, for
+ * ws2posix_get_fd(); the output buffer receives an int. Providers without
+ * one fail it with WSAEOPNOTSUPP. */
+#define SIO_WS2POSIX_GET_FD _WSAIOR(IOC_VENDOR, 0x0F02)
+
 /* Exported by ws2_32 beside the upcall table. */
 int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                         DWORD dwError, DWORD cbTransferred,

@@ -203,6 +203,31 @@ static int WSPAPI send_disconnect(SOCKET s, LPWSABUF data, LPINT lpErrno)
     return ws2__WSPShutdown(s, SD_SEND, lpErrno);
 }
 
+/* The provider's own control codes, then the common ones (sockopt.c). */
+static int WSPAPI tcpip_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
+                              LPVOID out, DWORD outlen, LPDWORD ret,
+                              LPWSAOVERLAPPED ov,
+                              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                              LPWSATHREADID tid, LPINT lpErrno)
+{
+    if (code != SIO_WS2POSIX_GET_FD)
+        return ws2__WSPIoctl(s, code, in, inlen, out, outlen, ret, ov, cr, tid,
+                             lpErrno);
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
+    if (!sk)
+        return SOCKET_ERROR;
+    int err = 0;
+    if (ws2__bad_ptr(out) || outlen < sizeof(int) || ws2__bad_ptr(ret))
+        err = WSAEFAULT;
+    else {
+        memcpy(out, &sk->fd, sizeof(int));
+        *ret = sizeof(int);
+    }
+    ws2__tcpip_put(slot);
+    return err ? ws2__tcpip_fail(lpErrno, err) : 0;
+}
+
 int WSPAPI ws2__tcpip_startup(WORD version, LPWSPDATA data,
                               LPWSAPROTOCOL_INFOW info, WSPUPCALLTABLE upcalls,
                               LPWSPPROC_TABLE table)
@@ -233,7 +258,7 @@ int WSPAPI ws2__tcpip_startup(WORD version, LPWSPDATA data,
         .lpWSPGetSockName = ws2__WSPGetSockName,
         .lpWSPGetSockOpt = ws2__WSPGetSockOpt,
         .lpWSPGetQOSByName = no_qos,
-        .lpWSPIoctl = ws2__WSPIoctl,
+        .lpWSPIoctl = tcpip_ioctl,
         .lpWSPJoinLeaf = no_join_leaf,
         .lpWSPListen = ws2__WSPListen,
         .lpWSPRecv = ws2__WSPRecv,
