@@ -52,8 +52,13 @@ WS2_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
         slot = ws2__handle_ref(fdArray[i].fd);
         s = fdArray[i].fd;
     }
-    if (!slot)
-        return ws2__fail(WSAEINVAL);
+    if (!slot) {
+        /* Windows marks each entry invalid and fails the call as a whole
+         * when not one of them is a socket (Wine's test_poll). */
+        for (ULONG i = 0; i < fds; i++)
+            fdArray[i].revents = fdArray[i].fd == INVALID_SOCKET ? 0 : POLLNVAL;
+        return ws2__fail(WSAENOTSOCK);
+    }
     WS2POSIX_POLL_ARGS args = {fdArray, fds, timeout};
     DWORD ready = 0;
     int err;

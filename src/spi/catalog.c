@@ -51,14 +51,16 @@ const struct ws2__entry *ws2__catalog_find(DWORD catalog_id)
 }
 
 /* The error names the first thing that did not match, most specific last:
- * no entry of the family, then of the type, then of the protocol. */
+ * no entry of the family, then of the type, then of the protocol. Windows
+ * refuses AF_UNSPEC unless a protocol narrows the choice: socket(AF_UNSPEC,
+ * SOCK_STREAM, 0) is WSAEINVAL (Wine's test_WSASocket, run on Windows). */
 const struct ws2__entry *ws2__catalog_match(int af, int type, int protocol,
                                             int *wsaerr)
 {
     unsigned n;
     const struct ws2__entry *e = ws2__catalog(&n);
     int err = WSAEAFNOSUPPORT;
-    if (af == AF_UNSPEC && type == 0 && protocol == 0) {
+    if (af == AF_UNSPEC && protocol == 0) {
         *wsaerr = WSAEINVAL;
         return NULL;
     }

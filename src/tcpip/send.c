@@ -18,7 +18,10 @@ static int addr_len(int af)
                           : (int)sizeof(SOCKADDR_IN);
 }
 
-/* The checks Windows makes on a datagram's explicit destination. */
+/* The checks Windows makes on a datagram's explicit destination. Returns
+ * DEST_NOWHERE for port 0: Windows sends that datagram, successfully, to
+ * nobody (Wine's tests of sendto, run on Windows); Linux would refuse it. */
+#define DEST_NOWHERE (-1)
 static int check_dest(const struct ws2__tsock *sk, const struct sockaddr *to,
                       int tolen)
 {
@@ -41,9 +44,9 @@ static int check_dest(const struct ws2__tsock *sk, const struct sockaddr *to,
         port = a->sin6_port;
     }
     /* Linux would deliver to ADDR_ANY locally; Windows refuses it. */
-    if (any || port == 0)
+    if (any)
         return WSAEADDRNOTAVAIL;
-    return 0;
+    return port == 0 ? DEST_NOWHERE : 0;
 }
 
 static int send_error(const struct ws2__tsock *sk, ssize_t r, int nb,
@@ -199,7 +202,16 @@ static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
         err = check_dest(sk, to, tolen);
     if (!err)
         err = ws2__iovs_build(&io, bufs, count);
-    if (!err) {
+    if (err == DEST_NOWHERE) {
+        err = ws2__iovs_build(&io, bufs, count);
+        if (!err && io.total > (sk->af == AF_INET6 ? WS2__UDP6_MAX_MSG
+                                                   : WS2__UDP4_MAX_MSG))
+            err = WSAEMSGSIZE;
+        if (!err) {
+            n = (DWORD)io.total;
+            ws2__iovs_free(&io);
+        }
+    } else if (!err) {
         if (sk->type == SOCK_STREAM)
             err = send_stream(sk, &io, lflags, &n);
         else
