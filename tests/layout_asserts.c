@@ -1,0 +1,214 @@
+/*
+ * layout_asserts.c - the size and member offsets of every public structure,
+ * checked at compile time against 64-bit Windows.
+ *
+ * The numbers are 64-bit Windows' (LLP64: long and DWORD 4 bytes, pointers
+ * 8, natural alignment), taken from the Windows SDK declarations as
+ * Microsoft documents them (winsock2.h, ws2def.h, ws2ipdef.h, ws2spi.h,
+ * ws2tcpip.h, minwinbase.h). The same file compiles with
+ * x86_64-w64-mingw32-gcc against mingw-w64's own headers, which proves the
+ * numbers are Windows' and not ours: tests/test_headers.sh does both.
+ * Nothing here runs; a wrong layout fails the build with the name of the
+ * structure and member.
+ */
+#if defined(_WIN32) && !defined(_WIN32_WINNT)
+#define _WIN32_WINNT 0x0601 /* WSAPOLLFD and friends need Vista or later */
+#endif
+
+#include <stddef.h>
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <ws2spi.h>
+#include <mswsock.h>
+
+#define SIZE(type, n) _Static_assert(sizeof(type) == (n), "sizeof " #type " != " #n)
+#define OFF(type, member, n)                                                   \
+    _Static_assert(offsetof(type, member) == (n),                              \
+                   "offsetof(" #type ", " #member ") != " #n)
+
+/* ---- base types (LLP64) ---- */
+SIZE(BYTE, 1);
+SIZE(WORD, 2);
+SIZE(DWORD, 4);
+SIZE(ULONG, 4);
+SIZE(LONG, 4);
+SIZE(u_long, 4);
+SIZE(u_short, 2);
+SIZE(INT, 4);
+SIZE(BOOL, 4);
+SIZE(WCHAR, 2);
+SIZE(ULONG_PTR, 8);
+SIZE(DWORD_PTR, 8);
+SIZE(UINT_PTR, 8);
+SIZE(HANDLE, 8);
+SIZE(SOCKET, 8);
+SIZE(GROUP, 4);
+SIZE(WSAEVENT, 8);
+
+SIZE(GUID, 16);
+OFF(GUID, Data1, 0);
+OFF(GUID, Data2, 4);
+OFF(GUID, Data3, 6);
+OFF(GUID, Data4, 8);
+
+/* ---- WSAStartup ---- */
+SIZE(WSADATA, 408);
+OFF(WSADATA, wVersion, 0);
+OFF(WSADATA, wHighVersion, 2);
+OFF(WSADATA, iMaxSockets, 4);
+OFF(WSADATA, iMaxUdpDg, 6);
+OFF(WSADATA, lpVendorInfo, 8);
+OFF(WSADATA, szDescription, 16);
+OFF(WSADATA, szSystemStatus, 273);
+
+/* ---- addresses ---- */
+SIZE(struct sockaddr, 16);
+OFF(struct sockaddr, sa_family, 0);
+OFF(struct sockaddr, sa_data, 2);
+SIZE(struct in_addr, 4);
+SIZE(struct sockaddr_in, 16);
+OFF(struct sockaddr_in, sin_family, 0);
+OFF(struct sockaddr_in, sin_port, 2);
+OFF(struct sockaddr_in, sin_addr, 4);
+OFF(struct sockaddr_in, sin_zero, 8);
+SIZE(struct in6_addr, 16);
+SIZE(struct sockaddr_in6, 28);
+OFF(struct sockaddr_in6, sin6_family, 0);
+OFF(struct sockaddr_in6, sin6_port, 2);
+OFF(struct sockaddr_in6, sin6_flowinfo, 4);
+OFF(struct sockaddr_in6, sin6_addr, 8);
+OFF(struct sockaddr_in6, sin6_scope_id, 24);
+SIZE(SOCKADDR_STORAGE, 128);
+OFF(SOCKADDR_STORAGE, ss_family, 0);
+SIZE(SOCKET_ADDRESS, 16);
+OFF(SOCKET_ADDRESS, iSockaddrLength, 8);
+SIZE(struct linger, 4);
+OFF(struct linger, l_onoff, 0);
+OFF(struct linger, l_linger, 2);
+
+/* ---- select and WSAPoll ---- */
+SIZE(fd_set, 520);
+OFF(fd_set, fd_count, 0);
+OFF(fd_set, fd_array, 8);
+SIZE(WSAPOLLFD, 16);
+OFF(WSAPOLLFD, fd, 0);
+OFF(WSAPOLLFD, events, 8);
+OFF(WSAPOLLFD, revents, 10);
+
+/* ---- buffers, messages, overlapped I/O ---- */
+SIZE(WSABUF, 16);
+OFF(WSABUF, len, 0);
+OFF(WSABUF, buf, 8);
+SIZE(WSAMSG, 56);
+OFF(WSAMSG, name, 0);
+OFF(WSAMSG, namelen, 8);
+OFF(WSAMSG, lpBuffers, 16);
+OFF(WSAMSG, dwBufferCount, 24);
+OFF(WSAMSG, Control, 32);
+OFF(WSAMSG, dwFlags, 48);
+SIZE(WSAOVERLAPPED, 32);
+OFF(WSAOVERLAPPED, Internal, 0);
+OFF(WSAOVERLAPPED, InternalHigh, 8);
+OFF(WSAOVERLAPPED, Offset, 16);
+OFF(WSAOVERLAPPED, OffsetHigh, 20);
+OFF(WSAOVERLAPPED, Pointer, 16);
+OFF(WSAOVERLAPPED, hEvent, 24);
+
+/* ---- quality of service ---- */
+SIZE(FLOWSPEC, 32);
+OFF(FLOWSPEC, ServiceType, 20);
+OFF(FLOWSPEC, MinimumPolicedSize, 28);
+SIZE(QOS, 80);
+OFF(QOS, SendingFlowspec, 0);
+OFF(QOS, ReceivingFlowspec, 32);
+OFF(QOS, ProviderSpecific, 64);
+
+/* ---- network events ---- */
+SIZE(WSANETWORKEVENTS, 44);
+OFF(WSANETWORKEVENTS, lNetworkEvents, 0);
+OFF(WSANETWORKEVENTS, iErrorCode, 4);
+
+/* ---- protocol information ---- */
+SIZE(WSAPROTOCOLCHAIN, 32);
+OFF(WSAPROTOCOLCHAIN, ChainLen, 0);
+OFF(WSAPROTOCOLCHAIN, ChainEntries, 4);
+SIZE(WSAPROTOCOL_INFOW, 628);
+SIZE(WSAPROTOCOL_INFOA, 372);
+OFF(WSAPROTOCOL_INFOW, dwProviderFlags, 16);
+OFF(WSAPROTOCOL_INFOW, ProviderId, 20);
+OFF(WSAPROTOCOL_INFOW, dwCatalogEntryId, 36);
+OFF(WSAPROTOCOL_INFOW, ProtocolChain, 40);
+OFF(WSAPROTOCOL_INFOW, iVersion, 72);
+OFF(WSAPROTOCOL_INFOW, iAddressFamily, 76);
+OFF(WSAPROTOCOL_INFOW, iSocketType, 88);
+OFF(WSAPROTOCOL_INFOW, iProtocol, 92);
+OFF(WSAPROTOCOL_INFOW, dwMessageSize, 108);
+OFF(WSAPROTOCOL_INFOW, dwProviderReserved, 112);
+OFF(WSAPROTOCOL_INFOW, szProtocol, 116);
+OFF(WSAPROTOCOL_INFOA, ProtocolChain, 40);
+OFF(WSAPROTOCOL_INFOA, dwProviderReserved, 112);
+OFF(WSAPROTOCOL_INFOA, szProtocol, 116);
+
+/* ---- host and service database ---- */
+SIZE(struct hostent, 32);
+OFF(struct hostent, h_name, 0);
+OFF(struct hostent, h_aliases, 8);
+OFF(struct hostent, h_addrtype, 16);
+OFF(struct hostent, h_length, 18);
+OFF(struct hostent, h_addr_list, 24);
+/* 64-bit Windows puts s_proto before s_port (32-bit Windows the reverse). */
+SIZE(struct servent, 32);
+OFF(struct servent, s_name, 0);
+OFF(struct servent, s_aliases, 8);
+OFF(struct servent, s_proto, 16);
+OFF(struct servent, s_port, 24);
+SIZE(struct protoent, 24);
+OFF(struct protoent, p_proto, 16);
+
+/* ---- ws2tcpip.h ---- */
+SIZE(struct addrinfo, 48);
+OFF(struct addrinfo, ai_flags, 0);
+OFF(struct addrinfo, ai_family, 4);
+OFF(struct addrinfo, ai_socktype, 8);
+OFF(struct addrinfo, ai_protocol, 12);
+OFF(struct addrinfo, ai_addrlen, 16);
+OFF(struct addrinfo, ai_canonname, 24);
+OFF(struct addrinfo, ai_addr, 32);
+OFF(struct addrinfo, ai_next, 40);
+SIZE(ADDRINFOW, 48);
+OFF(ADDRINFOW, ai_canonname, 24);
+OFF(ADDRINFOW, ai_addr, 32);
+SIZE(struct ip_mreq, 8);
+SIZE(struct ipv6_mreq, 20);
+OFF(struct ipv6_mreq, ipv6mr_interface, 16);
+SIZE(IN_PKTINFO, 8);
+SIZE(IN6_PKTINFO, 20);
+
+/* ---- ws2spi.h ---- */
+SIZE(WSPDATA, 516);
+OFF(WSPDATA, szDescription, 4);
+SIZE(WSATHREADID, 16);
+OFF(WSATHREADID, ThreadHandle, 0);
+OFF(WSATHREADID, Reserved, 8);
+SIZE(WSPPROC_TABLE, 240); /* 30 function pointers */
+OFF(WSPPROC_TABLE, lpWSPAccept, 0);
+OFF(WSPPROC_TABLE, lpWSPIoctl, 128);
+OFF(WSPPROC_TABLE, lpWSPRecv, 152);
+OFF(WSPPROC_TABLE, lpWSPSend, 184);
+OFF(WSPPROC_TABLE, lpWSPSendTo, 200);
+OFF(WSPPROC_TABLE, lpWSPStringToAddress, 232);
+SIZE(WSPUPCALLTABLE, 120); /* 15 function pointers */
+OFF(WSPUPCALLTABLE, lpWPUCloseEvent, 0);
+OFF(WSPUPCALLTABLE, lpWPUQueueApc, 80);
+OFF(WSPUPCALLTABLE, lpWPUCloseThread, 112);
+
+/* ---- values that travel in these structures ---- */
+_Static_assert(FD_SETSIZE == 64, "FD_SETSIZE != 64");
+_Static_assert(AF_INET6 == 23, "AF_INET6 != 23");
+_Static_assert(SOL_SOCKET == 0xffff, "SOL_SOCKET != 0xffff");
+_Static_assert(WSAPROTOCOL_LEN == 255, "WSAPROTOCOL_LEN != 255");
+_Static_assert(MAX_PROTOCOL_CHAIN == 7, "MAX_PROTOCOL_CHAIN != 7");
+
+/* A translation unit must declare something (ISO C). */
+typedef int ws2_layout_asserts_done;
