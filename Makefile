@@ -2,8 +2,9 @@
 #
 #   make deps      install the Debian packages the build and tests need
 #   make build     configure and build (gcc) in $(BUILD)
-#   make check     deps, build, ctest; then an AddressSanitizer build
-#                  ($(ASAN_CC)) in $(ASAN_BUILD) and ctest there too
+#   make check     deps, build, ctest; then AddressSanitizer+UBSan and
+#                  ThreadSanitizer builds ($(ASAN_CC)) with ctest there too,
+#                  and the unit tests under valgrind memcheck
 #   make demo      deps, build, then the UDP echo example over loopback
 #   make install   cmake --install to $(PREFIX)
 #   make clean     remove both build directories
@@ -13,6 +14,7 @@
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 ifeq ($(origin CC),default)
 CC := gcc
 endif
@@ -67,6 +69,18 @@ check: deps build
 	else \
 	    echo "check: the AddressSanitizer build failed"; rc=1; \
 	fi; \
+	echo "=== ThreadSanitizer build with $(ASAN_CC) in $(TSAN_BUILD)"; \
+	if cmake -S . -B $(TSAN_BUILD) -DCMAKE_C_COMPILER=$(ASAN_CC) \
+	        -DCMAKE_BUILD_TYPE=Debug -DWS2_SANITIZE=thread \
+	        -DWS2_EXAMPLES=OFF && \
+	    cmake --build $(TSAN_BUILD) -j $(JOBS); then \
+	    (cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 $(CTEST) -L unit) \
+	        || rc=1; \
+	else \
+	    echo "check: the ThreadSanitizer build failed"; rc=1; \
+	fi; \
+	echo "=== valgrind memcheck of the unit tests in $(BUILD)"; \
+	sh tests/valgrind.sh $(BUILD) || rc=1; \
 	if [ $$rc -eq 0 ]; then echo "check: all passed"; \
 	else echo "check: FAILED (see above)"; fi; \
 	exit $$rc
@@ -81,4 +95,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -364,7 +364,8 @@ static void *slow_reader(void *arg)
     nanosleep(&ts, NULL);
     size_t got = 0;
     while (got < r->len) {
-        int n = recv(r->s, r->buf + got, 65536, 0);
+        size_t want = r->len - got < 65536 ? r->len - got : 65536;
+        int n = recv(r->s, r->buf + got, (int)want, 0);
         if (n <= 0)
             break;
         got += (size_t)n;

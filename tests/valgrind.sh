@@ -1,0 +1,25 @@
+#!/bin/sh
+# valgrind.sh BUILD - runs every unit-test program of BUILD under valgrind
+# memcheck; any memory error or definite leak fails it. A program that
+# skips (77) is counted as skipped. Prints "N passed, N failed".
+build=${1:-build}
+pass=0; fail=0; skip=0
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] && [ -f "$t" ] || continue
+    name=$(basename "$t")
+    out=$(mktemp)
+    timeout 600 valgrind --quiet --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite --track-fds=no "$t" >"$out" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        pass=$((pass + 1))
+    elif [ $rc -eq 77 ]; then
+        skip=$((skip + 1)); echo "valgrind: $name skipped"
+    else
+        fail=$((fail + 1)); echo "valgrind: $name FAILED (exit $rc)"
+        tail -n 40 "$out"
+    fi
+    rm -f "$out"
+done
+echo "valgrind: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
