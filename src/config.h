@@ -13,6 +13,13 @@
 #define WS2__IDX_BITS 17
 #define WS2__GEN_BITS 12
 #define WS2__MAX_SOCKETS ((1u << WS2__IDX_BITS) - 1)
+/* A released slot waits until this many others have been released before
+ * it is used again (unless the table has no unused slot left). Reusing the
+ * one free slot at once would step its generation on every close, and a
+ * stale value would come alive again after 2^WS2__GEN_BITS closes; with the
+ * delay that takes 2^WS2__GEN_BITS * (WS2__REUSE_DELAY + 1) closes, over
+ * four million. It costs at most this many extra slots. */
+#define WS2__REUSE_DELAY 1024u
 /* Slots are allocated in chunks so that a slot never moves. */
 #define WS2__CHUNK_BITS 10
 

@@ -44,8 +44,12 @@ WS2_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
 {
     if (!ws2__started())
         return ws2__fail(WSANOTINITIALISED);
-    if (!fdArray || fds == 0)
+    /* Windows: a NULL array is WSAEFAULT (Wine's test_WSAPoll); an empty
+     * one WSAEINVAL as documented. */
+    if (fds == 0)
         return ws2__fail(WSAEINVAL);
+    if (!fdArray)
+        return ws2__fail(WSAEFAULT);
     struct ws2__slot *slot = NULL;
     SOCKET s = INVALID_SOCKET;
     for (ULONG i = 0; i < fds && !slot; i++) {
@@ -56,7 +60,7 @@ WS2_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
         /* Windows marks each entry invalid and fails the call as a whole
          * when not one of them is a socket (Wine's test_poll). */
         for (ULONG i = 0; i < fds; i++)
-            fdArray[i].revents = fdArray[i].fd == INVALID_SOCKET ? 0 : POLLNVAL;
+            fdArray[i].revents = POLLNVAL;
         return ws2__fail(WSAENOTSOCK);
     }
     WS2POSIX_POLL_ARGS args = {fdArray, fds, timeout};

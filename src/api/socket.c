@@ -6,8 +6,6 @@
 
 #include "api/api.h"
 
-#define FROM_PROTOCOL_INFO (-1)
-
 WS2_EXPORT SOCKET WSAAPI WSASocketW(int af, int type, int protocol,
                                     LPWSAPROTOCOL_INFOW lpProtocolInfo,
                                     GROUP g, DWORD dwFlags)

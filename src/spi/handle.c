@@ -26,6 +26,7 @@ static struct ws2__slot *_Atomic chunks[NCHUNKS];
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_unused = 1; /* index 0 is never a handle */
 static uint32_t free_head, free_tail; /* FIFO of released slots, 0 = none */
+static uint32_t free_count;
 static _Atomic unsigned open_count;
 
 static struct ws2__slot *slot_at(uint32_t idx)
@@ -41,25 +42,36 @@ static SOCKET encode(uint32_t idx, uint32_t gen)
                     << 2);
 }
 
-/* Takes a free slot index under table_lock; 0 when the table is full. */
-static uint32_t take_index(int *wsaerr)
+static uint32_t pop_free(void)
 {
     uint32_t idx = free_head;
-    if (idx) {
-        free_head = slot_at(idx)->next_free;
-        if (!free_head)
-            free_tail = 0;
-        return idx;
-    }
+    free_head = slot_at(idx)->next_free;
+    if (!free_head)
+        free_tail = 0;
+    free_count--;
+    return idx;
+}
+
+/* Takes a free slot index under table_lock; 0 when the table is full. A
+ * released slot is used again only after WS2__REUSE_DELAY others, or when
+ * no unused slot is left. */
+static uint32_t take_index(int *wsaerr)
+{
+    if (free_head && free_count > WS2__REUSE_DELAY)
+        return pop_free();
     if (next_unused > WS2__MAX_SOCKETS) {
+        if (free_head)
+            return pop_free();
         *wsaerr = WSAEMFILE;
         return 0;
     }
-    idx = next_unused;
+    uint32_t idx = next_unused;
     uint32_t c = idx >> WS2__CHUNK_BITS;
     if (!atomic_load_explicit(&chunks[c], memory_order_relaxed)) {
         struct ws2__slot *chunk = calloc(CHUNK_SIZE, sizeof(*chunk));
         if (!chunk) {
+            if (free_head)
+                return pop_free();
             *wsaerr = WSAENOBUFS;
             return 0;
         }
@@ -138,6 +150,7 @@ static void release_slot(struct ws2__slot *slot, uint64_t st)
     else
         free_head = idx;
     free_tail = idx;
+    free_count++;
     pthread_mutex_unlock(&table_lock);
 }
 

@@ -111,6 +111,12 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
                             &mflags);
         if (!nb)
             ws2__tcpip_block_end(sk);
+        /* closesocket wakes a blocked receive with a shutdown, which reads
+         * as end of stream; Windows says the call was interrupted. */
+        if (r == 0 && atomic_load(&sk->closing)) {
+            err = WSAEINTR;
+            break;
+        }
         if (r >= 0) {
             if (from)
                 *fromlen = flen;

@@ -65,7 +65,10 @@ static int send_error(const struct ws2__tsock *sk, ssize_t r, int nb,
     case EPIPE:
         if (atomic_load(&sk->shut_send))
             return WSAESHUTDOWN;
-        if (sk->type == SOCK_STREAM && !atomic_load(&sk->connected))
+        /* A stream that never had a connection is not connected; one that
+         * had (or was connecting) has been reset. */
+        if (sk->type == SOCK_STREAM && !atomic_load(&sk->connected) &&
+            !atomic_load(&sk->connecting))
             return WSAENOTCONN;
         return WSAECONNRESET;
     case EDESTADDRREQ:

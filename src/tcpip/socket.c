@@ -98,8 +98,11 @@ static int connect_stream(struct ws2__tsock *sk, const struct sockaddr *name,
     if (!nb)
         ws2__tcpip_block_end(sk);
     if (r == 0) {
-        atomic_store(&sk->connecting, 0);
-        return 0;
+        atomic_store(&sk->connected, 1);
+        atomic_store(&sk->bound, 1);
+        /* Linux's second connect reports the completed non-blocking
+         * connect as a success; Windows says WSAEISCONN. */
+        return atomic_exchange(&sk->connecting, 0) ? WSAEISCONN : 0;
     }
     if (atomic_load(&sk->closing))
         return WSAEINTR;
@@ -237,13 +240,17 @@ SOCKET WSPAPI ws2__WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
     if (ns == INVALID_SOCKET)
         return accept_fail(slot, lpErrno, *lpErrno);
     int err = cond ? check_condition(ns, sk, &peer, peerlen, cond, data) : 0;
-    if (!err && nb) {
-        /* The accepted socket has the listening socket's properties. */
+    if (!err) {
         struct ws2__slot *nslot;
         struct ws2__tsock *nsk = ws2__tcpip_get(ns, &nslot, lpErrno);
         if (nsk) {
-            atomic_store(&nsk->nonblocking, 1);
-            ws2__lx_set_nonblock(nsk->fd, 1);
+            atomic_store(&nsk->connected, 1);
+            atomic_store(&nsk->bound, 1);
+            /* The accepted socket has the listening socket's properties. */
+            if (nb) {
+                atomic_store(&nsk->nonblocking, 1);
+                ws2__lx_set_nonblock(nsk->fd, 1);
+            }
             ws2__tcpip_put(nslot);
         }
     }
@@ -261,7 +268,8 @@ SOCKET WSPAPI ws2__WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
 }
 
 /* Windows allows shutting down an unconnected datagram socket; later sends
- * then fail with WSAESHUTDOWN. */
+ * then fail with WSAESHUTDOWN. A listening socket is not connected (Linux
+ * would stop it listening). */
 int WSPAPI ws2__WSPShutdown(SOCKET s, int how, LPINT lpErrno)
 {
     struct ws2__slot *slot;
@@ -271,6 +279,8 @@ int WSPAPI ws2__WSPShutdown(SOCKET s, int how, LPINT lpErrno)
     int err = 0;
     if (how < SD_RECEIVE || how > SD_BOTH) {
         err = WSAEINVAL;
+    } else if (atomic_load(&sk->listening)) {
+        err = WSAENOTCONN;
     } else {
         int r = ws2__lx_shutdown(sk->fd, how);
         if (r && !(r == -ENOTCONN && sk->type == SOCK_DGRAM))

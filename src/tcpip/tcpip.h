@@ -68,11 +68,11 @@ const WSAPROTOCOL_INFOW *ws2__tcpip_info(DWORD catalog_id);
 /* Blocking system calls are bracketed so that closesocket can wake them. */
 static inline void ws2__tcpip_block_begin(struct ws2__tsock *sk)
 {
-    atomic_fetch_add_explicit(&sk->blocked, 1, memory_order_acq_rel);
+    atomic_fetch_add(&sk->blocked, 1); /* seq_cst, paired with closesocket */
 }
 static inline void ws2__tcpip_block_end(struct ws2__tsock *sk)
 {
-    atomic_fetch_sub_explicit(&sk->blocked, 1, memory_order_acq_rel);
+    atomic_fetch_sub(&sk->blocked, 1);
 }
 
 /* A caller's WSABUF array as iovecs (bufs.c). */
