@@ -12,14 +12,9 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/ipaddr.h"
 #include "ws2tcpip.h"
 
-/* From src/tcpip/addrstr.c (no shared header may be added yet). */
-int ws2__ip4_parse(const void *s, int wide, int strict, uint8_t out[4],
-                   size_t *end);
-int ws2__ip6_parse(const void *s, int wide, uint8_t out[16], size_t *end);
-size_t ws2__ip4_format(const uint8_t a[4], char *out);
-size_t ws2__ip6_format(const uint8_t a[16], char *out);
 
 WS2_EXPORT const IN6_ADDR in6addr_any = IN6ADDR_ANY_INIT;
 WS2_EXPORT const IN6_ADDR in6addr_loopback = IN6ADDR_LOOPBACK_INIT;

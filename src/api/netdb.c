@@ -15,27 +15,8 @@
 #include "api/api.h"
 #include "ws2tcpip.h"
 
-/* From netdb_lx.c. struct ws2__ai is repeated there. */
-struct ws2__ai {
-    int af;
-    uint32_t scope;
-    uint16_t port;
-    uint8_t addr[16];
-};
-int ws2__lx_getaddrinfo(const char *node, const char *service, int waf,
-                        int socktype, int wflags, struct ws2__ai **list,
-                        size_t *n, char **canon);
-int ws2__lx_host_name(int waf, const uint8_t *addr, uint32_t scope,
-                      int nofqdn, char *out, size_t outlen);
-int ws2__lx_serv_name(uint16_t port, int dgram, char *out, size_t outlen);
-int ws2__lx_gethostname(char *out, size_t outlen);
-void *ws2__lx_hostbyname(const char *name, int *err);
-void *ws2__lx_hostbyaddr(const void *addr, int len, int waf, int *err);
-void *ws2__lx_servent(const char *name, int port, const char *proto);
-/* From src/tcpip/addrstr.c. */
-int ws2__ip6_parse(const void *s, int wide, uint8_t out[16], size_t *end);
-size_t ws2__ip4_format(const uint8_t a[4], char *out);
-size_t ws2__ip6_format(const uint8_t a[16], char *out);
+#include "api/netdb.h"
+#include "util/ipaddr.h"
 
 /* getaddrinfo-style functions return the error and also set it. */
 static int gai_fail(int err)

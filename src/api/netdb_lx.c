@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api/netdb.h"
 #include "winerror.h"
 
 #define W_AF_INET 2
@@ -50,13 +51,6 @@ struct w_servent {
     short s_port;
 };
 
-/* One resolved address; mirrored in netdb.c. */
-struct ws2__ai {
-    int af; /* Windows family */
-    uint32_t scope;
-    uint16_t port; /* network order */
-    uint8_t addr[16];
-};
 
 static int wsa_of_eai(int e)
 {
