@@ -513,6 +513,14 @@ int ws2__lx_get_dontfrag(int fd, int v6, int *on)
     if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
                    v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, &v, &l) < 0)
         return -errno;
+    /* TCP sets DF on every segment under "want" (path-MTU discovery), which
+     * is what Windows' TCP default of 1 means; UDP fragments instead. */
+    int type = 0;
+    socklen_t tl = sizeof(type);
+    if (v == IP_PMTUDISC_WANT &&
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
+        type == SOCK_STREAM)
+        v = IP_PMTUDISC_DO;
     *on = v == IP_PMTUDISC_DO;
     return 0;
 }
