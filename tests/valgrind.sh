@@ -1,14 +1,15 @@
 #!/bin/sh
 # valgrind.sh BUILD - runs every unit-test program of BUILD under valgrind
 # memcheck; any memory error or definite leak fails it. A program that
-# skips (77) is counted as skipped. Prints "N passed, N failed".
+# skips (77) is counted as skipped. --fair-sched keeps a busy thread from
+# starving the others (valgrind runs one thread at a time). Prints "N passed, N failed".
 build=${1:-build}
 pass=0; fail=0; skip=0
 for t in "$build"/tests/test_*; do
     [ -x "$t" ] && [ -f "$t" ] || continue
     name=$(basename "$t")
     out=$(mktemp)
-    timeout 600 valgrind --quiet --error-exitcode=99 --leak-check=full \
+    timeout 600 valgrind --fair-sched=yes --quiet --error-exitcode=99 --leak-check=full \
         --errors-for-leak-kinds=definite --track-fds=no "$t" >"$out" 2>&1
     rc=$?
     if [ $rc -eq 0 ]; then
