@@ -78,7 +78,6 @@ static void test_wspsendto(void **state)
     WSABUF wb[2] = {{12, out}, {500, out + 12}};
     DWORD sent = POISON;
     int err = (int)POISON;
-    WSASetLastError(77);
     assert_int_equal(proc.lpWSPSendTo(s, wb, 2, &sent, 0,
                                       (struct sockaddr *)&to, tolen, NULL,
                                       NULL, NULL, &err),
@@ -90,6 +89,7 @@ static void test_wspsendto(void **state)
     ws2t_check(in, 512, 21, 0);
 
     /* Errors: through lpErrno, the thread's last error untouched. */
+    WSASetLastError(77);
     static char big[65508];
     WSABUF over = {sizeof(big), big};
     sent = POISON;

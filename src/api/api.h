@@ -48,13 +48,13 @@ static inline int ws2__enter(SOCKET s, struct ws2__call *c)
     return 1;
 }
 
-/* Ends the call: drops the reference and, when the provider failed, makes
- * its error the thread's last error. Returns ret. */
+/* Ends the call: drops the reference and sets the thread's last error: the
+ * provider's error, or 0 on success, as Windows 7 and later do (Wine's
+ * tests of bind, send, WSARecv, getsockopt, ... run on Windows). */
 static inline int ws2__leave(struct ws2__call *c, int ret, int err)
 {
     ws2__handle_unref(c->slot);
-    if (ret == SOCKET_ERROR)
-        ws2__last_error = err;
+    ws2__last_error = ret == SOCKET_ERROR ? err : 0;
     return ret;
 }
 

@@ -206,8 +206,6 @@ int ws2__lx_socket(int waf, int type, int protocol)
     int one = 1;
     if (af == AF_INET6) /* Windows' IPv6 sockets start IPv6-only */
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (type == SOCK_STREAM) /* Windows binds over TIME_WAIT by default */
-        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (type == SOCK_DGRAM) { /* port unreachable reaches unconnected UDP */
         if (af == AF_INET)
             (void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
@@ -216,6 +214,13 @@ int ws2__lx_socket(int waf, int type, int protocol)
                              sizeof(one));
     }
     return fd;
+}
+
+int ws2__lx_set_reuse(int fd, int on)
+{
+    return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0
+               ? -errno
+               : 0;
 }
 
 int ws2__lx_close(int fd)

@@ -28,6 +28,8 @@ int ws2__wsa_error(int err, enum ws2__op op);
 
 int ws2__lx_socket(int waf, int type, int protocol);
 int ws2__lx_close(int fd);
+/* Linux's SO_REUSEADDR, which the provider drives itself (see bind). */
+int ws2__lx_set_reuse(int fd, int on);
 /* Windows sockaddr <-> Linux sockaddr. -EAFNOSUPPORT for a family other
  * than AF_INET/AF_INET6, -EFAULT when wlen is too short for the family. */
 int ws2__lx_bind(int fd, const void *wsa, int wlen);

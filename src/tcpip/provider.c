@@ -80,6 +80,9 @@ const WSAPROTOCOL_INFOW *ws2__tcpip_info(DWORD catalog_id)
 static void tsock_release(DWORD_PTR ctx)
 {
     struct ws2__tsock *sk = (struct ws2__tsock *)ctx;
+    /* Windows binds over TIME_WAIT: the entry inherits SO_REUSEADDR. */
+    if (sk->type == SOCK_STREAM)
+        ws2__lx_set_reuse(sk->fd, 1);
     ws2__lx_close(sk->fd);
     free(sk);
 }

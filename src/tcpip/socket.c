@@ -50,7 +50,35 @@ SOCKET WSPAPI ws2__WSPSocket(int af, int type, int protocol,
                            info->dwCatalogEntryId, lpErrno);
 }
 
-/* Windows' bind fails a short or foreign-family address with WSAEFAULT. */
+/* Binds with Windows' address-sharing rules. Linux's SO_REUSEADDR stays off
+ * on a live socket unless the application set Windows' SO_REUSEADDR, so a
+ * second plain bind to a bound address fails as on Windows. Windows does
+ * let a socket bind over connections in TIME_WAIT: a closing stream turns
+ * Linux's SO_REUSEADDR on (tsock_release, shutdown), its TIME_WAIT entry
+ * inherits it, and a plain bind that collides retries once with it on,
+ * which Linux allows only against such entries and sockets that share. */
+static int bind_shared(struct ws2__tsock *sk, const struct sockaddr *name,
+                       int namelen)
+{
+    int reuse = atomic_load(&sk->reuseaddr);
+    ws2__lx_set_reuse(sk->fd, reuse);
+    int r = ws2__lx_bind(sk->fd, name, namelen);
+    if (r == -EADDRINUSE && !reuse && sk->type == SOCK_STREAM) {
+        /* Left on when it succeeds: listen checks the port again. */
+        ws2__lx_set_reuse(sk->fd, 1);
+        r = ws2__lx_bind(sk->fd, name, namelen);
+        if (r)
+            ws2__lx_set_reuse(sk->fd, 0);
+    }
+    /* Wine's test_reuseaddr (run on Windows): SO_REUSEADDR against a socket
+     * that does not share is WSAEACCES. */
+    if (r == -EADDRINUSE && reuse)
+        return WSAEACCES;
+    return r ? ws2__wsa_error(-r, WS2__OP_BIND) : 0;
+}
+
+/* Windows' bind fails a short address, or one of the socket's other family,
+ * with WSAEFAULT, and a family it does not know with WSAEAFNOSUPPORT. */
 int WSPAPI ws2__WSPBind(SOCKET s, const struct sockaddr *name, int namelen,
                         LPINT lpErrno)
 {
@@ -59,14 +87,16 @@ int WSPAPI ws2__WSPBind(SOCKET s, const struct sockaddr *name, int namelen,
     if (!sk)
         return SOCKET_ERROR;
     int err = 0;
-    if (ws2__bad_ptr(name) || namelen < addr_len(sk->af) ||
-        name->sa_family != sk->af) {
+    if (ws2__bad_ptr(name) || namelen < (int)sizeof(name->sa_family))
         err = WSAEFAULT;
-    } else {
-        int r = ws2__lx_bind(sk->fd, name, namelen);
-        if (r)
-            err = ws2__wsa_error(-r, WS2__OP_BIND);
-    }
+    else if (name->sa_family != AF_INET && name->sa_family != AF_INET6)
+        err = WSAEAFNOSUPPORT;
+    else if (namelen < addr_len(sk->af) || name->sa_family != sk->af)
+        err = WSAEFAULT;
+    else
+        err = bind_shared(sk, name, namelen);
+    if (!err)
+        atomic_store(&sk->bound, 1);
     ws2__tcpip_put(slot);
     return err ? ws2__tcpip_fail(lpErrno, err) : 0;
 }
@@ -83,6 +113,25 @@ static int connect_dgram(struct ws2__tsock *sk, const struct sockaddr *name,
     return r ? ws2__wsa_error(-r, WS2__OP_CONNECT) : 0;
 }
 
+/* Waits for a connection under way to succeed (0) or fail (-errno). */
+static int wait_connected(struct ws2__tsock *sk)
+{
+    for (;;) {
+        if (atomic_load(&sk->closing))
+            return -EINTR;
+        struct ws2__lx_pollfd p = {sk->fd, ws2__lx_POLLOUT, 0};
+        int r = ws2__lx_poll(&p, 1, -1);
+        if (atomic_load(&sk->closing))
+            return -EINTR; /* woken by closesocket's shutdown */
+        if (r < 0 && r != -EINTR)
+            return r;
+        if (r > 0) {
+            int e = ws2__lx_so_error(sk->fd);
+            return e < 0 ? e : -e;
+        }
+    }
+}
+
 static int connect_stream(struct ws2__tsock *sk, const struct sockaddr *name,
                           int namelen)
 {
@@ -95,6 +144,11 @@ static int connect_stream(struct ws2__tsock *sk, const struct sockaddr *name,
         ws2__tcpip_block_begin(sk);
     int r = atomic_load(&sk->closing) ? -EINTR
                                       : ws2__lx_connect(sk->fd, name, namelen);
+    /* Linux ends a blocking connect early on SO_SNDTIMEO (EINPROGRESS) or a
+     * signal (EINTR) while the handshake goes on; Windows waits for the
+     * outcome. */
+    if (!nb && (r == -EINPROGRESS || r == -EINTR))
+        r = wait_connected(sk);
     if (!nb)
         ws2__tcpip_block_end(sk);
     if (r == 0) {
@@ -226,8 +280,13 @@ SOCKET WSPAPI ws2__WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
     int nb = atomic_load(&sk->nonblocking);
     if (!nb)
         ws2__tcpip_block_begin(sk);
-    int fd = atomic_load(&sk->closing) ? -EINTR
+    int fd;
+    /* Windows' accept ignores SO_RCVTIMEO, and signals do not end it. */
+    do {
+        fd = atomic_load(&sk->closing) ? -EINTR
                                        : ws2__lx_accept(sk->fd, &peer, &peerlen);
+    } while (!nb && (fd == -EAGAIN || fd == -EINTR) &&
+             !atomic_load(&sk->closing));
     if (!nb)
         ws2__tcpip_block_end(sk);
     if (fd < 0)
@@ -286,6 +345,8 @@ int WSPAPI ws2__WSPShutdown(SOCKET s, int how, LPINT lpErrno)
         if (r && !(r == -ENOTCONN && sk->type == SOCK_DGRAM))
             err = ws2__wsa_error(-r, WS2__OP_ANY);
     }
+    if (!err && how != SD_RECEIVE && sk->type == SOCK_STREAM)
+        ws2__lx_set_reuse(sk->fd, 1); /* its TIME_WAIT may be bound over */
     if (!err) {
         if (how != SD_SEND)
             atomic_store(&sk->shut_recv, 1);
