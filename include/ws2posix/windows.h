@@ -16,9 +16,20 @@ extern "C" {
 /* The calling thread's last error; the same value WSAGetLastError reports. */
 DWORD WINAPI GetLastError(void);
 void WINAPI SetLastError(DWORD dwErrCode);
-/* Sleeps for dwMilliseconds (INFINITE for ever). */
+#define WAIT_IO_COMPLETION ((DWORD)0x000000C0L)
+#define WAIT_OBJECT_0 ((DWORD)0x00000000L)
+#define WAIT_FAILED ((DWORD)0xFFFFFFFF)
+
+/* Sleeps for dwMilliseconds (INFINITE for ever); an alertable sleep ends
+ * early, with WAIT_IO_COMPLETION, after running queued completion
+ * routines. */
 DWORD WINAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
 void WINAPI Sleep(DWORD dwMilliseconds);
+/* Cancel a socket's overlapped requests: those the calling thread started
+ * (CancelIo), or one (lpOverlapped) or all of them (NULL; CancelIoEx). Each
+ * completes once with WSA_OPERATION_ABORTED. */
+BOOL WINAPI CancelIo(HANDLE hFile);
+BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
 
 #ifdef __cplusplus
 }

@@ -763,6 +763,28 @@ int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                        LPWSAOVERLAPPED lpOverlapped,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
 
+/* ---- functions: events and overlapped results ---- */
+WSAEVENT WSAAPI WSACreateEvent(void);
+BOOL WSAAPI WSACloseEvent(WSAEVENT hEvent);
+BOOL WSAAPI WSASetEvent(WSAEVENT hEvent);
+BOOL WSAAPI WSAResetEvent(WSAEVENT hEvent);
+DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
+                                      BOOL fWaitAll, DWORD dwTimeout,
+                                      BOOL fAlertable);
+BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                   LPDWORD lpcbTransfer, BOOL fWait,
+                                   LPDWORD lpdwFlags);
+
+/* An overlapped request is pending while Internal holds STATUS_PENDING. */
+#ifndef STATUS_PENDING
+#define STATUS_PENDING ((DWORD)0x00000103L)
+#endif
+#ifndef HasOverlappedIoCompleted
+#define HasOverlappedIoCompleted(lpOverlapped)                                 \
+    (((volatile ULONG_PTR *)&(lpOverlapped)->Internal)[0] !=                   \
+     (ULONG_PTR)STATUS_PENDING)
+#endif
+
 /* ---- functions: byte order ---- */
 u_long WSAAPI htonl(u_long hostlong) WS2POSIX_SYM(htonl);
 u_short WSAAPI htons(u_short hostshort) WS2POSIX_SYM(htons);

@@ -176,6 +176,10 @@ static void close_one(SOCKET s, void *arg)
     struct ws2__slot *slot = ws2__handle_ref(s);
     if (!slot)
         return;
+    if (!slot->prov) { /* an event, not a socket */
+        ws2__handle_unref(slot);
+        return;
+    }
     int err;
     slot->prov->proc.lpWSPCloseSocket(s, &err);
     ws2__handle_unref(slot);

@@ -146,14 +146,3 @@ const WSPUPCALLTABLE ws2__upcalls = {
     .lpWPUOpenCurrentThread = wpu_open_current_thread,
     .lpWPUCloseThread = wpu_close_thread,
 };
-
-WS2_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s,
-                                                   LPWSAOVERLAPPED ov,
-                                                   DWORD dwError,
-                                                   DWORD cbTransferred,
-                                                   LPINT lpErrno)
-{
-    (void)s, (void)ov, (void)dwError, (void)cbTransferred;
-    *lpErrno = WSAEOPNOTSUPP;
-    return SOCKET_ERROR;
-}
