@@ -35,4 +35,10 @@
 #define WS2__UDP4_MAX_MSG 65507u
 #define WS2__UDP6_MAX_MSG 65527u
 
+/* Overlapped requests one socket may have queued in one direction; one
+ * more fails with WSAEWOULDBLOCK ("too many outstanding overlapped I/O
+ * requests"). Large enough for any real program, small enough that a
+ * runaway loop stops before memory does. */
+#define WS2__MAX_OUTSTANDING 16384u
+
 #endif

@@ -469,8 +469,10 @@ static void test_nonoverlapped_ignores_overlapped(void **state)
 
 /* "For overlapped sockets ... unless both lpOverlapped and
  * lpCompletionRoutine are NULL in which case the socket is treated as a
- * nonoverlapped socket" - and until the overlapped engine exists, an
- * overlapped call is refused with WSAEOPNOTSUPP, sending nothing. */
+ * nonoverlapped socket"; with lpOverlapped a send that completes at once
+ * "returns a value of zero and the lpNumberOfBytesSent parameter is
+ * updated", and lpOverlapped shows the completion. (The overlapped paths
+ * themselves are tested in test_overlapped.) */
 static void test_overlapped_socket(void **state)
 {
     (void)state;
@@ -489,16 +491,19 @@ static void test_overlapped_socket(void **state)
     assert_int_equal(sent, 4);
     WSAOVERLAPPED ov;
     memset(&ov, 0, sizeof(ov));
+    WSABUF wo = {5, (CHAR *)"ovlpd"};
     sent = POISON;
-    assert_wsa_error(WSASendTo(a, &wb, 1, &sent, 0, (struct sockaddr *)&to,
+    assert_int_equal(WSASendTo(a, &wo, 1, &sent, 0, (struct sockaddr *)&to,
                                tolen, &ov, NULL),
-                     WSAEOPNOTSUPP);
-    assert_wsa_error(WSASendTo(a, &wb, 1, &sent, 0, (struct sockaddr *)&to,
-                               tolen, NULL, never_called),
-                     WSAEOPNOTSUPP);
-    assert_int_equal(sent, POISON);
+                     0);
+    assert_int_equal(sent, 5);
+    assert_true(HasOverlappedIoCompleted(&ov));
+    assert_int_equal(ov.Internal, 0);
+    assert_int_equal(ov.InternalHigh, 5);
     char in[8];
     recv_dgram(b, in, sizeof(in), 4);
+    recv_dgram(b, in, sizeof(in), 5);
+    assert_memory_equal(in, "ovlpd", 5);
     expect_nothing(b);
     closesocket(a);
     closesocket(b);

@@ -1292,11 +1292,16 @@ static void test_ioctl_errors(void **state)
     assert_wsa_error(WSAIoctl(s, FIONREAD, NULL, 0, &v, sizeof(v), NULL, &ov,
                               NULL),
                      WSAEFAULT);
+    /* Overlapped, Windows does it inside the call and completes the request
+     * at once: 0, the output written, lpOverlapped complete. */
     v = POISON;
-    assert_wsa_error(WSAIoctl(s, FIONREAD, NULL, 0, &v, sizeof(v), &ret, &ov,
-                              NULL),
-                     WSAEOPNOTSUPP);
-    assert_int_equal(v, POISON);
+    ret = POISON;
+    assert_wsa_ok(WSAIoctl(s, FIONREAD, NULL, 0, &v, sizeof(v), &ret, &ov,
+                           NULL));
+    assert_int_equal(v, 0);
+    assert_int_equal(ret, sizeof(u_long));
+    assert_true(HasOverlappedIoCompleted(&ov));
+    assert_int_equal(ov.Internal, 0);
     closesocket(s);
 }
 

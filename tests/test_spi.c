@@ -210,6 +210,45 @@ static void test_get_fd(void **state)
     assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
 }
 
+/* WPUCompleteOverlappedRequest: "performs overlapped I/O completion
+ * notification" - InternalHigh the count, Internal the error (no longer
+ * pending), the event set; the low bit of hEvent is not the event's. And
+ * WSPGetOverlappedResult through the table reads them back. */
+static void test_complete_overlapped(void **state)
+{
+    (void)state;
+    SOCKET s = spi_socket(AF_INET, SOCK_DGRAM);
+    WSAEVENT ev = WSACreateEvent();
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof(ov));
+    ov.Internal = STATUS_PENDING;
+    ov.hEvent = (WSAEVENT)((uintptr_t)ev | 1);
+    int err = (int)POISON;
+    DWORD n = POISON, fl = POISON;
+    assert_false(proc.lpWSPGetOverlappedResult(s, &ov, &n, FALSE, &fl, &err));
+    assert_int_equal(err, WSA_IO_INCOMPLETE);
+    assert_int_equal(WPUCompleteOverlappedRequest(s, &ov, 0, 42, &err), 0);
+    assert_true(HasOverlappedIoCompleted(&ov));
+    assert_int_equal(ov.InternalHigh, 42);
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ev, TRUE, 0, FALSE),
+                     WSA_WAIT_EVENT_0);
+    assert_true(proc.lpWSPGetOverlappedResult(s, &ov, &n, TRUE, &fl, &err));
+    assert_int_equal(n, 42);
+    ov.Internal = STATUS_PENDING;
+    assert_int_equal(WPUCompleteOverlappedRequest(s, &ov, WSAECONNRESET, 7,
+                                                  &err),
+                     0);
+    assert_false(proc.lpWSPGetOverlappedResult(s, &ov, &n, TRUE, &fl, &err));
+    assert_int_equal(err, WSAECONNRESET);
+    assert_int_equal(n, 7);
+    assert_int_equal(WPUCompleteOverlappedRequest(s, NULL, 0, 0, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSA_INVALID_PARAMETER);
+    WSACloseEvent(ev);
+    int cerr;
+    proc.lpWSPCloseSocket(s, &cerr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_wspsend_stream),
         cmocka_unit_test(test_upcalls),
         cmocka_unit_test(test_get_fd),
+        cmocka_unit_test(test_complete_overlapped),
     };
     return cmocka_run_group_tests(tests, setup, ws2t_cleanup);
 }

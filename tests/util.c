@@ -150,3 +150,30 @@ size_t ws2t_fill_window(SOCKET s)
     fail_msg("the send buffer never filled");
     return total;
 }
+
+static int pattern_ok(const char *buf, size_t len, uint32_t seed,
+                      size_t offset)
+{
+    const uint8_t *p = (const uint8_t *)buf;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != pattern_byte(seed, offset + i))
+            return 0;
+    return 1;
+}
+
+void *ws2t_stream_rx_main(void *arg)
+{
+    struct ws2t_stream_rx *rx = arg;
+    static _Thread_local char buf[1 << 16];
+    while (rx->got < rx->total) {
+        size_t want = rx->total - rx->got < sizeof(buf) ? rx->total - rx->got
+                                                        : sizeof(buf);
+        int n = recv(rx->s, buf, (int)want, 0);
+        if (n <= 0 || !pattern_ok(buf, (size_t)n, rx->seed, rx->got)) {
+            rx->bad = 1;
+            break;
+        }
+        rx->got += (size_t)n;
+    }
+    return NULL;
+}

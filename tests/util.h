@@ -65,4 +65,16 @@ void ws2t_recv_all(SOCKET s, char *buf, size_t len);
  * not read; returns the bytes it took. */
 size_t ws2t_fill_window(SOCKET s);
 
+/* A thread body: receives total bytes from s, checking them against the
+ * pattern of seed as they come (got counts them; bad is set at the first
+ * difference or early end). */
+struct ws2t_stream_rx {
+    SOCKET s;
+    size_t total;
+    uint32_t seed;
+    size_t got;
+    int bad;
+};
+void *ws2t_stream_rx_main(void *arg);
+
 #endif

@@ -779,9 +779,11 @@ BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
 #ifndef STATUS_PENDING
 #define STATUS_PENDING ((DWORD)0x00000103L)
 #endif
+/* An acquire load: a thread that sees the request complete also sees its
+ * InternalHigh, which the completion wrote first. */
 #ifndef HasOverlappedIoCompleted
 #define HasOverlappedIoCompleted(lpOverlapped)                                 \
-    (((volatile ULONG_PTR *)&(lpOverlapped)->Internal)[0] !=                   \
+    (__atomic_load_n(&(lpOverlapped)->Internal, __ATOMIC_ACQUIRE) !=          \
      (ULONG_PTR)STATUS_PENDING)
 #endif
 

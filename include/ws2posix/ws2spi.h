@@ -251,6 +251,15 @@ typedef struct _WS2POSIX_POLL_ARGS {
  * one fail it with WSAEOPNOTSUPP. */
 #define SIO_WS2POSIX_GET_FD _WSAIOR(IOC_VENDOR, 0x0F02)
 
+/* ws2posix extension: cancel a socket's overlapped requests (CancelIo,
+ * CancelIoEx). Input: a WS2POSIX_CANCEL_ARGS; *lpcbBytesReturned gets the
+ * number of requests found. */
+#define SIO_WS2POSIX_CANCEL _WSAIOW(IOC_VENDOR, 0x0F03)
+typedef struct _WS2POSIX_CANCEL_ARGS {
+    LPWSAOVERLAPPED lpOverlapped; /* NULL: any */
+    BOOL fThisThreadOnly;         /* only those the caller started */
+} WS2POSIX_CANCEL_ARGS;
+
 /* Exported by ws2_32 beside the upcall table. */
 int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                         DWORD dwError, DWORD cbTransferred,

@@ -44,6 +44,10 @@ static inline int ws2__enter(SOCKET s, struct ws2__call *c)
     c->slot = ws2__handle_ref(s);
     if (!c->slot)
         return ws2__fail(WSAENOTSOCK), 0;
+    if (!c->slot->prov) { /* another kind of handle (an event) */
+        ws2__handle_unref(c->slot);
+        return ws2__fail(WSAENOTSOCK), 0;
+    }
     c->proc = &c->slot->prov->proc;
     return 1;
 }

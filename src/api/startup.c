@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "sync/sync.h"
 #include "windows.h"
 
 _Atomic int ws2__startup_count;
@@ -15,8 +16,14 @@ _Thread_local int ws2__last_error;
 static _Thread_local WSATHREADID thread_id;
 static pthread_mutex_t startup_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* ThreadHandle is the thread's record in src/sync, made on the first
+ * overlapped call of the thread; it lives as long as the thread (a
+ * provider that keeps it longer takes a reference, WPUOpenCurrentThread),
+ * and Reserved tells its life apart from later ones. */
 LPWSATHREADID ws2__thread_id(void)
 {
+    if (!thread_id.ThreadHandle)
+        ws2__thread_open(&thread_id, 0);
     return &thread_id;
 }
 
@@ -97,20 +104,11 @@ WS2_EXPORT void WINAPI SetLastError(DWORD dwErrCode)
     ws2__last_error = (int)dwErrCode;
 }
 
-/* Without the overlapped engine there is nothing to run in an alertable
- * wait yet, so SleepEx sleeps the full time and returns 0. */
+/* Alertable sleeps run the thread's queued completion routines (see
+ * src/sync/wait.c). */
 WS2_EXPORT DWORD WINAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable)
 {
-    (void)bAlertable;
-    if (dwMilliseconds == INFINITE) {
-        for (;;)
-            pause();
-    }
-    struct timespec ts = {dwMilliseconds / 1000,
-                          (long)(dwMilliseconds % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
-    return 0;
+    return ws2__sleep(dwMilliseconds, bAlertable);
 }
 
 WS2_EXPORT void WINAPI Sleep(DWORD dwMilliseconds)

@@ -1,12 +1,13 @@
 /*
  * upcall.c - the WPU upcall table that ws2_32 hands to every provider, and
  * WPUCompleteOverlappedRequest. Socket handles come from the handle table;
- * events and APCs arrive with the overlapped engine.
+ * events, APC queues and thread records from src/sync.
  */
 #include <pthread.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "sync/sync.h"
 
 static SOCKET WSPAPI wpu_create_socket_handle(DWORD catalog_id,
                                               DWORD_PTR context,
@@ -92,45 +93,77 @@ static int WSPAPI wpu_query_blocking_callback(DWORD catalog_id,
     return 0;
 }
 
-static BOOL WSPAPI wpu_no_event(WSAEVENT h, LPINT lpErrno)
+static BOOL upcall_result(int err, LPINT lpErrno)
 {
-    (void)h;
-    *lpErrno = WSAEOPNOTSUPP;
-    return FALSE;
+    if (err) {
+        *lpErrno = err;
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static WSAEVENT WSPAPI wpu_create_event(LPINT lpErrno)
 {
-    *lpErrno = WSAEOPNOTSUPP;
-    return WSA_INVALID_EVENT;
+    return ws2__event_create(lpErrno);
 }
 
+static BOOL WSPAPI wpu_close_event(WSAEVENT h, LPINT lpErrno)
+{
+    return upcall_result(ws2__event_close(h), lpErrno);
+}
+
+static BOOL WSPAPI wpu_set_event(WSAEVENT h, LPINT lpErrno)
+{
+    return upcall_result(ws2__event_set(h), lpErrno);
+}
+
+static BOOL WSPAPI wpu_reset_event(WSAEVENT h, LPINT lpErrno)
+{
+    return upcall_result(ws2__event_reset(h), lpErrno);
+}
+
+/* The WPUQueueApc page names one error: WSAEFAULT, "the dwThreadId
+ * parameter does not specify a valid thread". A thread that has exited is
+ * still a valid one to name: its routine is dropped, as Windows does. */
 static int WSPAPI wpu_queue_apc(LPWSATHREADID tid, LPWSAUSERAPC fn,
                                 DWORD_PTR ctx, LPINT lpErrno)
 {
-    (void)tid, (void)fn, (void)ctx;
-    *lpErrno = WSAEOPNOTSUPP;
-    return SOCKET_ERROR;
+    int err = ws2__apc_queue_id(tid, fn, ctx);
+    if (err) {
+        *lpErrno = err;
+        return SOCKET_ERROR;
+    }
+    return 0;
 }
 
+/* The WSATHREADID names the calling thread's record and holds a reference
+ * to it until WPUCloseThread, so a provider may keep it past a request. */
 static int WSPAPI wpu_open_current_thread(LPWSATHREADID tid, LPINT lpErrno)
 {
     if (!tid) {
         *lpErrno = WSAEFAULT;
         return SOCKET_ERROR;
     }
-    *tid = *ws2__thread_id();
+    int err = ws2__thread_open(tid, 1);
+    if (err) {
+        *lpErrno = err;
+        return SOCKET_ERROR;
+    }
     return 0;
 }
 
 static int WSPAPI wpu_close_thread(LPWSATHREADID tid, LPINT lpErrno)
 {
-    (void)tid, (void)lpErrno;
+    int err = ws2__thread_close(tid);
+    if (err) {
+        *lpErrno = err;
+        return SOCKET_ERROR;
+    }
     return 0;
 }
 
 const WSPUPCALLTABLE ws2__upcalls = {
-    .lpWPUCloseEvent = wpu_no_event,
+    .lpWPUCloseEvent = wpu_close_event,
     .lpWPUCloseSocketHandle = wpu_close_socket_handle,
     .lpWPUCreateEvent = wpu_create_event,
     .lpWPUCreateSocketHandle = wpu_create_socket_handle,
@@ -141,8 +174,8 @@ const WSPUPCALLTABLE ws2__upcalls = {
     .lpWPUQueryBlockingCallback = wpu_query_blocking_callback,
     .lpWPUQuerySocketHandleContext = wpu_query_socket_handle_context,
     .lpWPUQueueApc = wpu_queue_apc,
-    .lpWPUResetEvent = wpu_no_event,
-    .lpWPUSetEvent = wpu_no_event,
+    .lpWPUResetEvent = wpu_reset_event,
+    .lpWPUSetEvent = wpu_set_event,
     .lpWPUOpenCurrentThread = wpu_open_current_thread,
     .lpWPUCloseThread = wpu_close_thread,
 };

@@ -38,8 +38,24 @@ struct ws2__thread *ws2__thread_self(void);
 void ws2__thread_ref(struct ws2__thread *t);
 void ws2__thread_unref(struct ws2__thread *t);
 /* Queues fn(ctx) to run in thread t during its next alertable wait; wakes
- * the thread when it is waiting. If t has exited, the APC is dropped, as on
- * Windows. Returns 0. */
+ * the thread when it is waiting. Returns 0; WSAEINVAL when t has exited
+ * (nothing queued: the caller still owns ctx), WSA_NOT_ENOUGH_MEMORY when
+ * no queue entry could be allocated. The caller holds a reference on t
+ * (ws2__thread_ref). */
 int ws2__apc_queue(struct ws2__thread *t, LPWSAUSERAPC fn, DWORD_PTR ctx);
+
+/* ---- WSATHREADID, as providers see threads ----
+ * ThreadHandle is the struct ws2__thread *, Reserved the life of that
+ * record: records are pooled, never freed, so a WSATHREADID kept after its
+ * thread exited still names "a thread that has exited", never a new one. */
+/* Fills *tid for the calling thread; with take_ref the record is kept
+ * (ws2__thread_close drops it). 0, or WSA_NOT_ENOUGH_MEMORY. */
+int ws2__thread_open(LPWSATHREADID tid, int take_ref);
+/* Drops what ws2__thread_open(tid, 1) took. 0, or WSAEFAULT. */
+int ws2__thread_close(LPWSATHREADID tid);
+/* WPUQueueApc's work: 0 when queued; WSAEINVAL when that thread has
+ * exited (the caller still owns ctx); WSAEFAULT when tid names no thread
+ * record. */
+int ws2__apc_queue_id(const WSATHREADID *tid, LPWSAUSERAPC fn, DWORD_PTR ctx);
 
 #endif

@@ -190,6 +190,30 @@ static void from_linux(const struct sockaddr_storage *ss, socklen_t len,
         *wlen = (int)len;
 }
 
+int ws2__lx_addr_in(const void *wsa, int wlen, void *out, unsigned *outlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int r = to_linux(wsa, wlen, &ss, &len);
+    if (r)
+        return r;
+    memcpy(out, &ss, len);
+    *outlen = len;
+    return 0;
+}
+
+void ws2__lx_addr_out(const void *laddr, unsigned llen, void *wsa, int *wlen)
+{
+    struct sockaddr_storage ss;
+    if (llen == 0) {
+        *wlen = 0;
+        return;
+    }
+    memset(&ss, 0, sizeof(ss));
+    memcpy(&ss, laddr, llen < sizeof(ss) ? llen : sizeof(ss));
+    from_linux(&ss, llen, wsa, wlen);
+}
+
 static int lx_family(int waf)
 {
     return waf == W_AF_INET ? AF_INET : waf == W_AF_INET6 ? AF_INET6 : -1;

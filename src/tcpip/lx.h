@@ -26,6 +26,11 @@ enum ws2__op {
 /* The one errno -> WSAE* table. err is a positive errno. */
 int ws2__wsa_error(int err, enum ws2__op op);
 
+/* A Windows address as Linux bytes (out has room for 128), and back
+ * (truncated to *wlen, which becomes the full length). */
+int ws2__lx_addr_in(const void *wsa, int wlen, void *out, unsigned *outlen);
+void ws2__lx_addr_out(const void *laddr, unsigned llen, void *wsa, int *wlen);
+
 int ws2__lx_socket(int waf, int type, int protocol);
 int ws2__lx_close(int fd);
 /* Linux's SO_REUSEADDR, which the provider drives itself (see bind). */

@@ -77,14 +77,21 @@ const WSAPROTOCOL_INFOW *ws2__tcpip_info(DWORD catalog_id)
 
 /* ---- socket objects ---- */
 
-static void tsock_release(DWORD_PTR ctx)
+static void tsock_free(void *arg)
 {
-    struct ws2__tsock *sk = (struct ws2__tsock *)ctx;
+    struct ws2__tsock *sk = arg;
     /* Windows binds over TIME_WAIT: the entry inherits SO_REUSEADDR. */
     if (sk->type == SOCK_STREAM)
         ws2__lx_set_reuse(sk->fd, 1);
     ws2__lx_close(sk->fd);
     free(sk);
+}
+
+/* The handle is closed and the last call and request are done. */
+static void tsock_release(DWORD_PTR ctx)
+{
+    struct ws2__tsock *sk = (struct ws2__tsock *)ctx;
+    ws2__esock_fini(&sk->es, tsock_free, sk);
 }
 
 struct ws2__tsock *ws2__tcpip_get(SOCKET s, struct ws2__slot **slot, int *err)
@@ -123,6 +130,7 @@ SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
     sk->udp_connreset = 1;
     sk->sndbuf = -1;
     sk->rcvbuf = -1;
+    ws2__esock_init(&sk->es, fd);
     SOCKET s = ws2__handle_create(catalog_id, e->prov, (DWORD_PTR)sk,
                                   tsock_release, err);
     if (s == INVALID_SOCKET) {
@@ -169,14 +177,6 @@ static int WSPAPI no_event_select(SOCKET s, WSAEVENT ev, LONG mask,
     (void)s, (void)ev, (void)mask;
     return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
 }
-static BOOL WSPAPI no_overlapped_result(SOCKET s, LPWSAOVERLAPPED ov,
-                                        LPDWORD n, BOOL wait, LPDWORD fl,
-                                        LPINT lpErrno)
-{
-    (void)s, (void)ov, (void)n, (void)wait, (void)fl;
-    *lpErrno = WSAEOPNOTSUPP;
-    return FALSE;
-}
 static BOOL WSPAPI no_qos(SOCKET s, LPWSABUF name, LPQOS qos, LPINT lpErrno)
 {
     (void)s, (void)name, (void)qos;
@@ -206,6 +206,57 @@ static int WSPAPI send_disconnect(SOCKET s, LPWSABUF data, LPINT lpErrno)
     return ws2__WSPShutdown(s, SD_SEND, lpErrno);
 }
 
+/* CancelIo / CancelIoEx: *ret gets how many requests were found. */
+static int cancel_ioctl(SOCKET s, LPVOID in, DWORD inlen, LPDWORD ret,
+                        LPWSATHREADID tid, LPINT lpErrno)
+{
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
+    if (!sk)
+        return SOCKET_ERROR;
+    int err = 0;
+    WS2POSIX_CANCEL_ARGS a;
+    if (ws2__bad_ptr(in) || inlen < sizeof(a) || ws2__bad_ptr(ret)) {
+        err = WSAEFAULT;
+    } else {
+        memcpy(&a, in, sizeof(a));
+        *ret = (DWORD)ws2__tcpip_cancel(
+            sk, a.lpOverlapped,
+            a.fThisThreadOnly && tid ? tid->ThreadHandle : NULL);
+    }
+    ws2__tcpip_put(slot);
+    return err ? ws2__tcpip_fail(lpErrno, err) : 0;
+}
+
+/* The control codes of sockopt.c. Overlapped, they are done inside the call
+ * and complete at once, as on Windows. */
+static int ioctl_common(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
+                        LPVOID out, DWORD outlen, LPDWORD ret,
+                        LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                        LPWSATHREADID tid, LPINT lpErrno)
+{
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
+    if (!sk)
+        return SOCKET_ERROR;
+    int ovl = ws2__tcpip_overlapped(sk, ov, cr);
+    ws2__tcpip_put(slot);
+    if (!ovl)
+        return ws2__WSPIoctl(s, code, in, inlen, out, outlen, ret, ov, cr, tid,
+                             lpErrno);
+    /* Windows wants lpcbBytesReturned even then (Wine's tests). */
+    if (ws2__bad_ptr(ov) || ws2__bad_ptr(ret))
+        return ws2__tcpip_fail(lpErrno, WSAEFAULT);
+    DWORD n = 0;
+    if (ws2__WSPIoctl(s, code, in, inlen, out, outlen, &n, NULL, NULL, tid,
+                      lpErrno) == SOCKET_ERROR)
+        return SOCKET_ERROR;
+    *ret = n;
+    ws2__tcpip_complete_now(s, ov, cr, tid, 0, n, 0);
+    return 0;
+}
+
 /* The provider's own control codes, then the common ones (sockopt.c). */
 static int WSPAPI tcpip_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
                               LPVOID out, DWORD outlen, LPDWORD ret,
@@ -213,9 +264,11 @@ static int WSPAPI tcpip_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
                               LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                               LPWSATHREADID tid, LPINT lpErrno)
 {
+    if (code == SIO_WS2POSIX_CANCEL)
+        return cancel_ioctl(s, in, inlen, ret, tid, lpErrno);
     if (code != SIO_WS2POSIX_GET_FD)
-        return ws2__WSPIoctl(s, code, in, inlen, out, outlen, ret, ov, cr, tid,
-                             lpErrno);
+        return ioctl_common(s, code, in, inlen, out, outlen, ret, ov, cr, tid,
+                            lpErrno);
     struct ws2__slot *slot;
     struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
     if (!sk)
@@ -256,7 +309,7 @@ int WSPAPI ws2__tcpip_startup(WORD version, LPWSPDATA data,
         .lpWSPDuplicateSocket = no_duplicate,
         .lpWSPEnumNetworkEvents = no_enum_events,
         .lpWSPEventSelect = no_event_select,
-        .lpWSPGetOverlappedResult = no_overlapped_result,
+        .lpWSPGetOverlappedResult = ws2__WSPGetOverlappedResult,
         .lpWSPGetPeerName = ws2__WSPGetPeerName,
         .lpWSPGetSockName = ws2__WSPGetSockName,
         .lpWSPGetSockOpt = ws2__WSPGetSockOpt,

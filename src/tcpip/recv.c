@@ -68,7 +68,7 @@ static ssize_t recv_once(struct ws2__tsock *sk, struct ws2__iovs *io,
 static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
                    LPDWORD lpFlags, struct sockaddr *from, LPINT fromlen,
                    LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
-                   LPINT lpErrno)
+                   LPWSATHREADID tid, LPINT lpErrno)
 {
     struct ws2__slot *slot;
     struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
@@ -78,10 +78,10 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
     int nb = atomic_load(&sk->nonblocking);
     struct ws2__iovs io;
     ssize_t r = 0;
-    if (ws2__tcpip_overlapped(sk, ov, cr))
-        err = WSAEOPNOTSUPP;
-    else if ((count && ws2__bad_ptr(bufs)) || ws2__bad_ptr(got) ||
-             ws2__bad_ptr(lpFlags))
+    int ovl = ws2__tcpip_overlapped(sk, ov, cr);
+    if ((count && ws2__bad_ptr(bufs)) ||
+        (ovl ? got && ws2__bad_ptr(got) : ws2__bad_ptr(got)) ||
+        ws2__bad_ptr(lpFlags))
         err = WSAEFAULT;
     else if (from && (ws2__bad_ptr(fromlen) ||
                       *fromlen < min_addr_len(sk->af)))
@@ -97,6 +97,11 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
              atomic_load(&sk->pending_reset) > 0) {
         atomic_fetch_sub(&sk->pending_reset, 1);
         err = WSAECONNRESET;
+    } else if (ovl) {
+        int r = ws2__tcpip_recv_ov(sk, s, bufs, count, got, lpFlags, lflags,
+                                   from, fromlen, ov, cr, tid, lpErrno);
+        ws2__tcpip_put(slot);
+        return r;
     } else
         err = ws2__iovs_build(&io, bufs, count);
     if (err)
@@ -159,9 +164,9 @@ int WSPAPI ws2__WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpThreadId;
     return do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
-                   NULL, NULL, lpOverlapped, lpCompletionRoutine, lpErrno);
+                   NULL, NULL, lpOverlapped, lpCompletionRoutine, lpThreadId,
+                   lpErrno);
 }
 
 int WSPAPI ws2__WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -172,8 +177,7 @@ int WSPAPI ws2__WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                                 lpCompletionRoutine,
                             LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpThreadId;
     return do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
                    lpFrom, lpFromlen, lpOverlapped, lpCompletionRoutine,
-                   lpErrno);
+                   lpThreadId, lpErrno);
 }

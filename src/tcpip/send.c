@@ -181,7 +181,8 @@ static int send_stream(struct ws2__tsock *sk, struct ws2__iovs *io,
 static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
                    DWORD flags, const struct sockaddr *to, int tolen,
                    int use_to, LPWSAOVERLAPPED ov,
-                   LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPINT lpErrno)
+                   LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID tid,
+                   LPINT lpErrno)
 {
     struct ws2__slot *slot;
     struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
@@ -190,9 +191,10 @@ static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
     int err, lflags;
     struct ws2__iovs io;
     DWORD n = 0;
-    if (ws2__tcpip_overlapped(sk, ov, cr))
-        err = WSAEOPNOTSUPP;
-    else if ((count && ws2__bad_ptr(bufs)) || ws2__bad_ptr(sent))
+    /* An overlapped call may leave lpNumberOfBytesSent NULL. */
+    int ovl = ws2__tcpip_overlapped(sk, ov, cr);
+    if ((count && ws2__bad_ptr(bufs)) ||
+        (ovl ? sent && ws2__bad_ptr(sent) : ws2__bad_ptr(sent)))
         err = WSAEFAULT;
     else if (ws2__lx_send_flags(flags, &lflags) ||
              (sk->type != SOCK_STREAM && (flags & MSG_OOB)))
@@ -203,6 +205,13 @@ static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
         err = 0;
     else
         err = check_dest(sk, to, tolen);
+    if (!err && ovl) {
+        int r = ws2__tcpip_send_ov(sk, s, bufs, count, sent, lflags,
+                                   use_to ? to : NULL, tolen, ov, cr, tid,
+                                   lpErrno);
+        ws2__tcpip_put(slot);
+        return r;
+    }
     if (!err)
         err = ws2__iovs_build(&io, bufs, count);
     if (err == DEST_NOWHERE) {
@@ -222,10 +231,13 @@ static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
                              use_to, &n);
         ws2__iovs_free(&io);
     }
+    if (!err && ovl) /* sent to nobody, at once */
+        ws2__tcpip_complete_now(s, ov, cr, tid, 0, n, 0);
     ws2__tcpip_put(slot);
     if (err)
         return ws2__tcpip_fail(lpErrno, err);
-    *sent = n;
+    if (sent)
+        *sent = n;
     return 0;
 }
 
@@ -235,9 +247,9 @@ int WSPAPI ws2__WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpThreadId;
     return do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
-                   NULL, 0, 0, lpOverlapped, lpCompletionRoutine, lpErrno);
+                   NULL, 0, 0, lpOverlapped, lpCompletionRoutine, lpThreadId,
+                   lpErrno);
 }
 
 /* On a stream socket lpTo and iTolen are ignored: WSPSendTo is WSPSend. */
@@ -249,8 +261,7 @@ int WSPAPI ws2__WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                               lpCompletionRoutine,
                           LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpThreadId;
     return do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
                    lpTo, iTolen, 1, lpOverlapped, lpCompletionRoutine,
-                   lpErrno);
+                   lpThreadId, lpErrno);
 }

@@ -369,6 +369,9 @@ int WSPAPI ws2__WSPCloseSocket(SOCKET s, LPINT lpErrno)
     atomic_store(&sk->closing, 1);
     if (atomic_load(&sk->blocked) > 0)
         ws2__lx_shutdown(sk->fd, SD_BOTH);
+    /* Each overlapped request still out completes, once, with
+     * WSA_OPERATION_ABORTED; the fd stays open until the last has. */
+    ws2__tcpip_cancel(sk, NULL, NULL);
     int r = ws2__tcpip_upcalls.lpWPUCloseSocketHandle(s, lpErrno);
     ws2__tcpip_put(slot);
     return r;

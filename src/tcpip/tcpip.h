@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "config.h"
+#include "engine/engine.h"
 #include "spi/handle.h"
 #include "tcpip/lx.h"
 #include "ws2spi.h"
@@ -33,6 +34,7 @@ struct ws2__tsock {
     _Atomic int reuseaddr, exclusiveaddruse; /* the Windows-level values */
     _Atomic int sndbuf, rcvbuf; /* values set by the application, or -1 */
     _Atomic DWORD sndtimeo, rcvtimeo; /* milliseconds, 0 = none */
+    struct ws2__esock es;   /* overlapped requests (engine) */
 };
 
 /* The upcall table given at WSPStartup. */
@@ -87,13 +89,40 @@ int ws2__iovs_build(struct ws2__iovs *io, const WSABUF *bufs, DWORD count);
 void ws2__iovs_free(struct ws2__iovs *io);
 /* Records the port-unreachable errors Linux queued on a datagram socket. */
 void ws2__tcpip_note_unreachable(struct ws2__tsock *sk);
-/* The overlapped engine is not there yet: overlapped calls on overlapped
- * sockets are refused with WSAEOPNOTSUPP, never run synchronously. */
+/* An overlapped call: an overlapped socket and lpOverlapped or a routine
+ * given. Otherwise the call has synchronous semantics. */
 static inline int ws2__tcpip_overlapped(const struct ws2__tsock *sk,
                                         const void *ov, const void *cr)
 {
     return (sk->flags & WSA_FLAG_OVERLAPPED) && (ov || cr);
 }
+
+/* overlapped.c: the overlapped forms of the send and receive calls (the
+ * caller keeps its reference and releases it afterwards). */
+int ws2__tcpip_send_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
+                       DWORD count, LPDWORD sent, int lflags,
+                       const struct sockaddr *to, int tolen,
+                       LPWSAOVERLAPPED ov,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                       LPWSATHREADID tid, LPINT lpErrno);
+int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
+                       DWORD count, LPDWORD got, LPDWORD lpFlags, int lflags,
+                       struct sockaddr *from, LPINT fromlen,
+                       LPWSAOVERLAPPED ov,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                       LPWSATHREADID tid, LPINT lpErrno);
+/* Completes a request that finished inside the call (FIONBIO etc.). */
+void ws2__tcpip_complete_now(SOCKET s, LPWSAOVERLAPPED ov,
+                             LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                             LPWSATHREADID tid, DWORD err, DWORD bytes,
+                             DWORD flags);
+BOOL WSPAPI ws2__WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov,
+                                        LPDWORD bytes, BOOL wait,
+                                        LPDWORD flags, LPINT lpErrno);
+/* Cancels requests: all (ov NULL, thread NULL), one overlapped, or those a
+ * thread started. Returns how many were found. */
+int ws2__tcpip_cancel(struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
+                      HANDLE thread);
 
 /* The provider's functions, one file per area. */
 SOCKET WSPAPI ws2__WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD,

@@ -1,0 +1,62 @@
+/*
+ * event.c - WSACreateEvent, WSACloseEvent, WSASetEvent, WSAResetEvent and
+ * WSAWaitForMultipleEvents: the API edge of src/sync.
+ *
+ * None of them needs WSAStartup. On Windows they are thin wrappers of
+ * kernel32's CreateEvent, CloseHandle, SetEvent, ResetEvent and
+ * WaitForMultipleObjectsEx ("The current implementation of
+ * WSAWaitForMultipleEvents calls the WaitForMultipleObjectsEx function",
+ * Microsoft's page; ReactOS's dll/win32/ws2_32/src/event.c calls them with
+ * no start-up check, where WSAEnumNetworkEvents in the same file makes one),
+ * so they work before WSAStartup and after the last WSACleanup; programs
+ * create their events first and rely on that.
+ */
+#include "api/api.h"
+#include "sync/sync.h"
+
+WS2_EXPORT WSAEVENT WSAAPI WSACreateEvent(void)
+{
+    int err;
+    WSAEVENT h = ws2__event_create(&err);
+    if (h == WSA_INVALID_EVENT)
+        ws2__last_error = err;
+    return h;
+}
+
+static BOOL result(int err)
+{
+    if (err) {
+        ws2__last_error = err;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+WS2_EXPORT BOOL WSAAPI WSACloseEvent(WSAEVENT hEvent)
+{
+    return result(ws2__event_close(hEvent));
+}
+
+WS2_EXPORT BOOL WSAAPI WSASetEvent(WSAEVENT hEvent)
+{
+    return result(ws2__event_set(hEvent));
+}
+
+WS2_EXPORT BOOL WSAAPI WSAResetEvent(WSAEVENT hEvent)
+{
+    return result(ws2__event_reset(hEvent));
+}
+
+WS2_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents,
+                                                 const WSAEVENT *lphEvents,
+                                                 BOOL fWaitAll,
+                                                 DWORD dwTimeout,
+                                                 BOOL fAlertable)
+{
+    int err;
+    DWORD r = ws2__wait(cEvents, lphEvents, fWaitAll, dwTimeout, fAlertable,
+                        &err);
+    if (r == WSA_WAIT_FAILED)
+        ws2__last_error = err;
+    return r;
+}

@@ -1,0 +1,97 @@
+/*
+ * engine.h - the overlapped engine: per-socket ordered queues of requests,
+ * carried out by io_uring (liburing) or, where io_uring is refused or
+ * WS2POSIX_ENGINE=epoll, by epoll; a reaper thread finishes them without
+ * the caller.
+ *
+ * The engine speaks Linux (fds, iovecs, -errno) and knows nothing of
+ * Windows: the provider fills a request, submits it to one of a socket's
+ * two queues (sends, receives) and hears back through r->done, called
+ * exactly once per request, from any thread, never under an engine lock.
+ * A queue hands only its head to the kernel, so posted buffers go on the
+ * wire in the order supplied; a stream send completes only when every byte
+ * has been taken.
+ */
+#ifndef WS2__ENGINE_H
+#define WS2__ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#define WS2__REQ_INLINE_IOV 4
+
+enum { WS2__DIR_SEND = 0, WS2__DIR_RECV = 1 };
+
+struct ws2__req;
+typedef void (*ws2__req_done_fn)(struct ws2__req *r, int err, size_t bytes,
+                                 int msg_flags);
+
+struct ws2__req {
+    /* Filled by the submitter. */
+    int stream;     /* a stream send completes only when all bytes went */
+    int lflags;     /* Linux MSG_* flags */
+    struct iovec *iov; /* iov_inline or a heap array the submitter owns */
+    size_t niov;
+    struct iovec iov_inline[WS2__REQ_INLINE_IOV];
+    /* A send's Linux destination, or room for a receive's source. */
+    unsigned char addr[128];
+    unsigned addrlen;
+    ws2__req_done_fn done;
+    /* Engine-private from here on. */
+    struct ws2__req *next;
+    struct ws2__ioq *q;
+    size_t sent;       /* a stream send's progress */
+    int cancelled;
+    int polling;       /* io_uring: waiting for readiness first */
+    unsigned char msg[64]; /* struct msghdr storage */
+};
+
+/* One direction of a socket. */
+struct ws2__ioq {
+    pthread_mutex_t lock;
+    struct ws2__req *head, *tail;
+    _Atomic unsigned count;
+    int busy;          /* the head is with the kernel / being worked on */
+    _Atomic unsigned wake; /* epoll: readiness seen while busy */
+    int dir;
+    struct ws2__esock *es;
+};
+
+/* A socket as the engine knows it. */
+struct ws2__esock {
+    int fd;
+    int registered; /* epoll */
+    struct ws2__ioq q[2];
+};
+
+/* 0, or -errno when neither backend can start. */
+int ws2__engine_start(void);
+/* "io_uring" or "epoll" (after a successful start). */
+const char *ws2__engine_name(void);
+void ws2__esock_init(struct ws2__esock *es, int fd);
+/* Ends the engine's interest in es (no request may be left): release(arg)
+ * then runs once, at once or on the reaper thread when that thread may
+ * still look at es. release closes the fd and frees es's memory. */
+void ws2__esock_fini(struct ws2__esock *es, void (*release)(void *),
+                     void *arg);
+/* True while a queue has no request: an immediate attempt may go first. */
+static inline int ws2__engine_idle(struct ws2__esock *es, int dir)
+{
+    return atomic_load_explicit(&es->q[dir].count, memory_order_acquire) == 0;
+}
+/* Accounts n bytes of a stream send already taken (by the submitter's own
+ * first try, or the kernel); true when all have gone. */
+int ws2__req_advance(struct ws2__req *r, size_t n);
+/* Queues r; 0, or -EAGAIN when the queue already holds its maximum. */
+int ws2__engine_submit(struct ws2__esock *es, int dir, struct ws2__req *r);
+/* Completes every request of both queues for which match(r, arg) is true
+ * (all when match is NULL) with -ECANCELED, or with its own result when
+ * the kernel finished it first. */
+void ws2__engine_cancel(struct ws2__esock *es,
+                        int (*match)(struct ws2__req *r, void *arg),
+                        void *arg);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * event.c - WSAEVENT objects: manual-reset events that live in the handle
+ * table beside the SOCKETs (catalog id 0, no provider), so a closed or
+ * stale WSAEVENT is refused cleanly, and a SOCKET passed as an event too.
+ *
+ * Set and reset are one compare-and-swap on the state word; a set makes
+ * system calls only when some thread has registered itself as waiting on
+ * the event (nwaiters != 0), and then wakes exactly those threads.
+ */
+#include <stdlib.h>
+
+#include "spi/handle.h"
+#include "sync/sync_int.h"
+
+static void event_release(DWORD_PTR ctx)
+{
+    struct ws2__event *e = (struct ws2__event *)ctx;
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+static SOCKET to_handle(WSAEVENT h)
+{
+    return (SOCKET)(uintptr_t)h;
+}
+
+WSAEVENT ws2__event_create(int *err)
+{
+    struct ws2__event *e = calloc(1, sizeof(*e));
+    if (!e) {
+        *err = WSA_NOT_ENOUGH_MEMORY;
+        return WSA_INVALID_EVENT;
+    }
+    pthread_mutex_init(&e->lock, NULL);
+    int herr;
+    SOCKET s = ws2__handle_create(0, NULL, (DWORD_PTR)e, event_release, &herr);
+    if (s == INVALID_SOCKET) {
+        event_release((DWORD_PTR)e);
+        /* A full table is, to the caller of WSACreateEvent, a lack of
+         * resources; Windows has only WSA_NOT_ENOUGH_MEMORY to say so. */
+        *err = WSA_NOT_ENOUGH_MEMORY;
+        return WSA_INVALID_EVENT;
+    }
+    return (WSAEVENT)(uintptr_t)s;
+}
+
+struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev)
+{
+    struct ws2__slot *slot = ws2__handle_ref(to_handle(h));
+    if (!slot)
+        return NULL;
+    /* Sockets share the table; only our release hook marks an event. */
+    if (slot->release != event_release) {
+        ws2__handle_unref(slot);
+        return NULL;
+    }
+    *ev = (struct ws2__event *)slot->ctx;
+    return slot;
+}
+
+int ws2__event_close(WSAEVENT h)
+{
+    struct ws2__event *e;
+    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    if (!slot)
+        return WSA_INVALID_HANDLE;
+    /* A thread waiting on the event holds its own reference: the object
+     * stays until that wait ends (it can no longer be set, so the wait
+     * ends by another event, an APC or its timeout, as on Windows). */
+    int err = ws2__handle_close(to_handle(h));
+    ws2__handle_unref(slot);
+    return err ? WSA_INVALID_HANDLE : 0;
+}
+
+static void wake_waiters(struct ws2__event *e)
+{
+    pthread_mutex_lock(&e->lock);
+    for (struct ws2__waitlink *l = e->waiters; l; l = l->next)
+        ws2__thread_poke(l->t);
+    pthread_mutex_unlock(&e->lock);
+}
+
+int ws2__event_set(WSAEVENT h)
+{
+    struct ws2__event *e;
+    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    if (!slot)
+        return WSA_INVALID_HANDLE;
+    uint32_t s = atomic_load(&e->state);
+    int changed = 0;
+    while (!(s & 1)) {
+        if (atomic_compare_exchange_weak(&e->state, &s, (s + 2) | 1)) {
+            changed = 1;
+            break;
+        }
+    }
+    /* Already signalled: whoever set it woke the waiters registered then,
+     * and a waiter registered later sees the state when it checks. The
+     * load pairs with the waiter's increment before its check (both
+     * sequentially consistent): one of us sees the other. */
+    if (changed && atomic_load(&e->nwaiters))
+        wake_waiters(e);
+    ws2__handle_unref(slot);
+    return 0;
+}
+
+int ws2__event_reset(WSAEVENT h)
+{
+    struct ws2__event *e;
+    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    if (!slot)
+        return WSA_INVALID_HANDLE;
+    /* Nobody's wait can be satisfied by a reset: no wake-up. */
+    uint32_t s = atomic_load(&e->state);
+    while ((s & 1) &&
+           !atomic_compare_exchange_weak(&e->state, &s, (s + 2) & ~1u))
+        ;
+    ws2__handle_unref(slot);
+    return 0;
+}
+
+void ws2__event_watch(struct ws2__event *e, struct ws2__waitlink *l,
+                      struct ws2__thread *t)
+{
+    l->t = t;
+    l->prev = NULL;
+    pthread_mutex_lock(&e->lock);
+    l->next = e->waiters;
+    if (e->waiters)
+        e->waiters->prev = l;
+    e->waiters = l;
+    atomic_fetch_add(&e->nwaiters, 1);
+    pthread_mutex_unlock(&e->lock);
+}
+
+void ws2__event_unwatch(struct ws2__event *e, struct ws2__waitlink *l)
+{
+    pthread_mutex_lock(&e->lock);
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        e->waiters = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+    atomic_fetch_sub(&e->nwaiters, 1);
+    pthread_mutex_unlock(&e->lock);
+}

@@ -1,0 +1,90 @@
+/*
+ * sync_int.h - what the files of src/sync share and nobody else sees: the
+ * thread record with its futex word, the event object, and the link by
+ * which a waiting thread hangs itself on an event.
+ *
+ * The one rule that makes a wait correct: a waiter reads its thread's
+ * word, then checks its conditions, then sleeps on the word with the value
+ * it read; whoever makes a condition true changes a condition first and
+ * bumps the word after. A change that lands between the check and the
+ * sleep therefore changes the word, and FUTEX_WAIT returns at once.
+ */
+#ifndef WS2__SYNC_INT_H
+#define WS2__SYNC_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "sync/sync.h"
+
+struct ws2__apc {
+    struct ws2__apc *next;
+    LPWSAUSERAPC fn;
+    DWORD_PTR ctx;
+};
+
+struct ws2__thread {
+    /* The futex word: bumped by every event set that concerns this thread
+     * and by every APC queued while it waits alertably. */
+    _Atomic uint32_t word;
+    /* 1 while the thread is in an alertable wait: only then does queuing
+     * an APC need to wake it (a system call). */
+    _Atomic int alert_wait;
+    /* APCs queued and not yet taken, for a lock-free look from the owner. */
+    _Atomic unsigned napc;
+    _Atomic int refs;
+    /* LIVE while some thread or reference owns the record, FREE once it is
+     * back in the pool: records are never freed, so a stale pointer from a
+     * provider reads our memory and is recognised. */
+    _Atomic uint32_t magic;
+    /* Under lock: which life of the record this is (WSATHREADID.Reserved
+     * carries it), whether its thread has exited, its FIFO of APCs. */
+    pthread_mutex_t lock;
+    DWORD_PTR gen;
+    int dead;
+    struct ws2__apc *head, *tail;
+    /* Owner thread only: set while completion routines run, so that an
+     * alertable wait inside one runs none (no nesting). */
+    int in_apc;
+    struct ws2__thread *pool_next;
+};
+
+#define WS2__THREAD_LIVE 0x54687244u /* "DrhT" */
+#define WS2__THREAD_FREE 0x65657246u /* "Free" */
+
+/* One waiter on one event; lives on the waiter's stack for one wait. */
+struct ws2__waitlink {
+    struct ws2__waitlink *prev, *next;
+    struct ws2__thread *t;
+};
+
+struct ws2__event {
+    /* bit 0: signalled; bits 1..31: how many times the state changed, so
+     * that a wait-all can prove it saw every event signalled at one moment
+     * (two equal reads of every word bracket that moment). */
+    _Atomic uint32_t state;
+    /* Registered waiters: a set looks here first and takes the lock (and
+     * makes system calls) only when it is not 0. */
+    _Atomic uint32_t nwaiters;
+    pthread_mutex_t lock;
+    struct ws2__waitlink *waiters;
+};
+
+/* Look-up of an open event: a counted reference on its handle slot (drop
+ * it with ws2__handle_unref), or NULL for anything else. */
+struct ws2__slot;
+struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev);
+void ws2__event_watch(struct ws2__event *e, struct ws2__waitlink *l,
+                      struct ws2__thread *t);
+void ws2__event_unwatch(struct ws2__event *e, struct ws2__waitlink *l);
+
+/* Futex word operations on a thread record. */
+void ws2__thread_poke(struct ws2__thread *t);
+/* Sleeps while t->word == seq, at most until deadline (NULL: no limit). */
+void ws2__thread_park(struct ws2__thread *t, uint32_t seq,
+                      const struct timespec *deadline);
+/* Runs every APC queued to the calling thread t now, in FIFO order. */
+void ws2__apc_run(struct ws2__thread *t);
+
+#endif

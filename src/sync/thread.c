@@ -1,0 +1,285 @@
+/*
+ * thread.c - per-thread records, their APC queues and their futex word.
+ *
+ * A record is made the first time a thread needs one (a wait, an
+ * overlapped call, WPUOpenCurrentThread) and marked dead by a pthread key
+ * destructor when the thread exits; APCs still queued then are dropped,
+ * and APCs queued later are dropped on arrival: a completion routine runs
+ * only in the thread that started the request, as on Windows. Records go
+ * back to a pool instead of to free(), so a pointer a provider kept (a
+ * WSATHREADID) always reads valid memory; the generation in
+ * WSATHREADID.Reserved tells an old life of the record from the current.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sync/sync_int.h"
+
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+static int key_ok;
+static _Thread_local struct ws2__thread *self;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ws2__thread *pool;
+static DWORD_PTR next_gen = 1;
+
+static void drop_apcs(struct ws2__apc *a)
+{
+    while (a) {
+        struct ws2__apc *next = a->next;
+        free(a);
+        a = next;
+    }
+}
+
+/* Runs at thread exit (pthread key destructor). */
+static void thread_exit(void *arg)
+{
+    struct ws2__thread *t = arg;
+    pthread_mutex_lock(&t->lock);
+    t->dead = 1;
+    struct ws2__apc *a = t->head;
+    t->head = t->tail = NULL;
+    atomic_store(&t->napc, 0);
+    pthread_mutex_unlock(&t->lock);
+    drop_apcs(a);
+    if (self == t)
+        self = NULL;
+    ws2__thread_unref(t);
+}
+
+static void make_key(void)
+{
+    key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
+}
+
+static struct ws2__thread *record_get(void)
+{
+    pthread_mutex_lock(&pool_lock);
+    struct ws2__thread *t = pool;
+    if (t)
+        pool = t->pool_next;
+    DWORD_PTR gen = next_gen++;
+    pthread_mutex_unlock(&pool_lock);
+    if (!t) {
+        t = calloc(1, sizeof(*t));
+        if (!t)
+            return NULL;
+        pthread_mutex_init(&t->lock, NULL);
+    }
+    pthread_mutex_lock(&t->lock);
+    t->gen = gen;
+    t->dead = 0;
+    t->head = t->tail = NULL;
+    t->in_apc = 0;
+    t->pool_next = NULL;
+    pthread_mutex_unlock(&t->lock);
+    atomic_store(&t->napc, 0);
+    atomic_store(&t->alert_wait, 0);
+    atomic_store(&t->refs, 1); /* the thread's own, dropped at exit */
+    atomic_store(&t->magic, WS2__THREAD_LIVE);
+    return t;
+}
+
+struct ws2__thread *ws2__thread_self(void)
+{
+    if (self)
+        return self;
+    pthread_once(&key_once, make_key);
+    if (!key_ok)
+        return NULL;
+    struct ws2__thread *t = record_get();
+    if (!t)
+        return NULL;
+    if (pthread_setspecific(exit_key, t) != 0) {
+        ws2__thread_unref(t);
+        return NULL;
+    }
+    self = t;
+    return t;
+}
+
+void ws2__thread_ref(struct ws2__thread *t)
+{
+    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
+
+void ws2__thread_unref(struct ws2__thread *t)
+{
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    atomic_store(&t->magic, WS2__THREAD_FREE);
+    pthread_mutex_lock(&pool_lock);
+    t->pool_next = pool;
+    pool = t;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+/* ---- the futex word ---- */
+
+static long futex(_Atomic uint32_t *w, int op, uint32_t val,
+                  const struct timespec *ts)
+{
+    return syscall(SYS_futex, (uint32_t *)w, op, val, ts, NULL, 0);
+}
+
+void ws2__thread_poke(struct ws2__thread *t)
+{
+    atomic_fetch_add_explicit(&t->word, 1, memory_order_seq_cst);
+    futex(&t->word, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+void ws2__thread_park(struct ws2__thread *t, uint32_t seq,
+                      const struct timespec *deadline)
+{
+    struct timespec rel, *relp = NULL;
+    if (deadline) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        rel.tv_sec = deadline->tv_sec - now.tv_sec;
+        rel.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+        if (rel.tv_nsec < 0) {
+            rel.tv_nsec += 1000000000L;
+            rel.tv_sec--;
+        }
+        if (rel.tv_sec < 0)
+            return; /* the caller sees the deadline has passed */
+        relp = &rel;
+    }
+    /* EAGAIN (the word moved), EINTR and spurious wake-ups all return to
+     * the caller, which checks its conditions again. FUTEX_WAIT's relative
+     * timeout is measured on CLOCK_MONOTONIC. */
+    futex(&t->word, FUTEX_WAIT_PRIVATE, seq, relp);
+}
+
+/* ---- APCs ---- */
+
+static int queue_locked(struct ws2__thread *t, struct ws2__apc *a)
+{
+    if (t->dead)
+        return 0;
+    if (t->tail)
+        t->tail->next = a;
+    else
+        t->head = a;
+    t->tail = a;
+    atomic_fetch_add(&t->napc, 1);
+    return 1;
+}
+
+static void after_queue(struct ws2__thread *t)
+{
+    /* Pairs with the waiter's store of alert_wait before it looks at napc
+     * (both sequentially consistent): either it sees the APC or we see it
+     * waiting and wake it. */
+    if (atomic_load(&t->alert_wait))
+        ws2__thread_poke(t);
+}
+
+int ws2__apc_queue(struct ws2__thread *t, LPWSAUSERAPC fn, DWORD_PTR ctx)
+{
+    struct ws2__apc *a = malloc(sizeof(*a));
+    if (!a)
+        return WSA_NOT_ENOUGH_MEMORY;
+    *a = (struct ws2__apc){NULL, fn, ctx};
+    pthread_mutex_lock(&t->lock);
+    int queued = queue_locked(t, a);
+    pthread_mutex_unlock(&t->lock);
+    if (!queued) {
+        /* The thread has exited: refused, so that the caller can release
+         * what the APC would have (Windows' QueueUserAPC fails too). */
+        free(a);
+        return WSAEINVAL;
+    }
+    after_queue(t);
+    return 0;
+}
+
+static int is_record(const struct ws2__thread *t)
+{
+    uint32_t m = atomic_load((_Atomic uint32_t *)&t->magic);
+    return m == WS2__THREAD_LIVE || m == WS2__THREAD_FREE;
+}
+
+int ws2__apc_queue_id(const WSATHREADID *tid, LPWSAUSERAPC fn, DWORD_PTR ctx)
+{
+    if (!tid || !tid->ThreadHandle || !fn)
+        return WSAEFAULT;
+    struct ws2__thread *t = tid->ThreadHandle;
+    if (!is_record(t))
+        return WSAEFAULT;
+    struct ws2__apc *a = malloc(sizeof(*a));
+    if (!a)
+        return WSA_NOT_ENOUGH_MEMORY;
+    *a = (struct ws2__apc){NULL, fn, ctx};
+    pthread_mutex_lock(&t->lock);
+    /* Another life of the record means the thread tid named has exited. */
+    int queued = t->gen == tid->Reserved && queue_locked(t, a);
+    pthread_mutex_unlock(&t->lock);
+    if (!queued) {
+        free(a); /* that thread has exited: the caller still owns ctx */
+        return WSAEINVAL;
+    }
+    after_queue(t);
+    return 0;
+}
+
+void ws2__apc_run(struct ws2__thread *t)
+{
+    /* The batch is what was queued when the wait ended; routines queued by
+     * these routines wait for the next alertable wait, so a routine that
+     * keeps re-queuing cannot hold the thread in here for ever. */
+    pthread_mutex_lock(&t->lock);
+    struct ws2__apc *a = t->head;
+    t->head = t->tail = NULL;
+    atomic_store(&t->napc, 0);
+    pthread_mutex_unlock(&t->lock);
+    t->in_apc = 1;
+    while (a) {
+        struct ws2__apc *next = a->next;
+        LPWSAUSERAPC fn = a->fn;
+        DWORD_PTR ctx = a->ctx;
+        free(a);
+        fn(ctx);
+        a = next;
+    }
+    t->in_apc = 0;
+}
+
+/* ---- WSATHREADID ---- */
+
+int ws2__thread_open(LPWSATHREADID tid, int take_ref)
+{
+    struct ws2__thread *t = ws2__thread_self();
+    if (!t)
+        return WSA_NOT_ENOUGH_MEMORY;
+    if (take_ref)
+        ws2__thread_ref(t);
+    pthread_mutex_lock(&t->lock);
+    tid->Reserved = t->gen;
+    pthread_mutex_unlock(&t->lock);
+    tid->ThreadHandle = (HANDLE)t;
+    return 0;
+}
+
+int ws2__thread_close(LPWSATHREADID tid)
+{
+    if (!tid || !tid->ThreadHandle)
+        return WSAEFAULT;
+    struct ws2__thread *t = tid->ThreadHandle;
+    if (atomic_load(&t->magic) != WS2__THREAD_LIVE)
+        return WSAEFAULT;
+    pthread_mutex_lock(&t->lock);
+    int same = t->gen == tid->Reserved;
+    pthread_mutex_unlock(&t->lock);
+    if (!same)
+        return WSAEFAULT;
+    ws2__thread_unref(t);
+    tid->ThreadHandle = NULL;
+    return 0;
+}

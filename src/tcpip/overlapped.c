@@ -1,0 +1,434 @@
+/*
+ * overlapped.c - the base provider's overlapped send and receive paths,
+ * their completion, WSPGetOverlappedResult and cancellation.
+ *
+ * A call first tries the transfer at once (MSG_DONTWAIT) when its queue is
+ * idle: done, it completes now - lpOverlapped updated, the event set or
+ * the routine queued - and returns 0. Otherwise the WSABUFs are captured
+ * into a request (the caller may reuse its array at once), lpOverlapped is
+ * marked pending, and the engine carries it out: SOCKET_ERROR with
+ * WSA_IO_PENDING. Completion goes through the upcalls, as for any
+ * provider: WPUCompleteOverlappedRequest for events, WPUQueueApc for
+ * routines (run in the starting thread's next alertable wait).
+ * lpOverlapped->Internal holds STATUS_PENDING, then the WSA error (0 for
+ * success); InternalHigh the byte count; Offset the flags (MSG_PARTIAL).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync/sync.h"
+#include "tcpip/tcpip.h"
+
+struct oreq {
+    struct ws2__req r; /* first: the engine's part */
+    struct ws2__slot *slot; /* keeps the socket, and its fd, alive */
+    struct ws2__tsock *sk;
+    SOCKET s;
+    int recv;
+    LPWSAOVERLAPPED ov;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr;
+    WSATHREADID tid; /* the starting thread, referenced */
+    struct sockaddr *from;
+    LPINT fromlen;
+    void *bounce; /* a datagram with more buffers than one call takes */
+    size_t bounce_len;
+    struct iovec *user; /* the buffers a bounced receive scatters into */
+    size_t nuser;
+    DWORD err, bytes, flags;
+    struct iovec more[]; /* captured WSABUFs past the inline ones */
+};
+
+static void oreq_free(struct oreq *o)
+{
+    int e;
+    if (o->slot)
+        ws2__handle_unref(o->slot);
+    if (o->tid.ThreadHandle)
+        ws2__tcpip_upcalls.lpWPUCloseThread(&o->tid, &e);
+    free(o->bounce);
+    free(o);
+}
+
+/* Runs in the starting thread, in an alertable wait. */
+static void CALLBACK run_routine(DWORD_PTR ctx)
+{
+    struct oreq *o = (struct oreq *)ctx;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr = o->cr;
+    LPWSAOVERLAPPED ov = o->ov;
+    DWORD err = o->err, bytes = o->bytes, flags = o->flags;
+    oreq_free(o);
+    cr(err, bytes, ov, flags);
+}
+
+static void set_result(LPWSAOVERLAPPED ov, DWORD err, DWORD bytes,
+                       DWORD flags)
+{
+    ov->Offset = flags;
+    ov->InternalHigh = bytes;
+    __atomic_store_n(&ov->Internal, (ULONG_PTR)err, __ATOMIC_RELEASE);
+}
+
+/* Tells the application: the routine queued, or lpOverlapped completed
+ * and its event set. Consumes o. */
+static void deliver(struct oreq *o, DWORD err, DWORD bytes, DWORD flags)
+{
+    int e;
+    if (o->cr) {
+        o->err = err;
+        o->bytes = bytes;
+        o->flags = flags;
+        set_result(o->ov, err, bytes, flags);
+        if (o->slot) { /* the socket is no longer needed */
+            ws2__handle_unref(o->slot);
+            o->slot = NULL;
+        }
+        if (ws2__tcpip_upcalls.lpWPUQueueApc(&o->tid, run_routine,
+                                             (DWORD_PTR)o, &e) != 0)
+            oreq_free(o);
+        return;
+    }
+    o->ov->Offset = flags;
+    WPUCompleteOverlappedRequest(o->s, o->ov, err, bytes, &e);
+    oreq_free(o);
+}
+
+void ws2__tcpip_complete_now(SOCKET s, LPWSAOVERLAPPED ov,
+                             LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                             LPWSATHREADID tid, DWORD err, DWORD bytes,
+                             DWORD flags)
+{
+    (void)tid;
+    int e;
+    if (!cr) {
+        ov->Offset = flags;
+        WPUCompleteOverlappedRequest(s, ov, err, bytes, &e);
+        return;
+    }
+    struct oreq *o = calloc(1, sizeof(*o));
+    if (!o || ws2__tcpip_upcalls.lpWPUOpenCurrentThread(&o->tid, &e) != 0) {
+        free(o);
+        set_result(ov, err, bytes, flags); /* the routine cannot be queued */
+        return;
+    }
+    o->s = s;
+    o->ov = ov;
+    o->cr = cr;
+    deliver(o, err, bytes, flags);
+}
+
+static DWORD map_error(struct oreq *o, int lerr)
+{
+    struct ws2__tsock *sk = o->sk;
+    if (lerr == -ECANCELED || atomic_load(&sk->closing))
+        return WSA_OPERATION_ABORTED;
+    if (!o->recv && lerr == -EPIPE)
+        return atomic_load(&sk->shut_send) ? WSAESHUTDOWN : WSAECONNRESET;
+    return (DWORD)ws2__wsa_error(-lerr, o->recv ? WS2__OP_RECV
+                                                : WS2__OP_SEND);
+}
+
+static int match_resubmit(struct oreq *o, int lerr)
+{
+    /* A port-unreachable on a UDP socket with SIO_UDP_CONNRESET off is
+     * not an answer: the receive goes on waiting. */
+    if (!(o->recv && o->sk->type != SOCK_STREAM && lerr == -ECONNREFUSED))
+        return 0;
+    ws2__tcpip_note_unreachable(o->sk);
+    if (atomic_load(&o->sk->udp_connreset)) {
+        atomic_fetch_sub(&o->sk->pending_reset, 1);
+        return 0;
+    }
+    return ws2__engine_submit(&o->sk->es, WS2__DIR_RECV, &o->r) == 0;
+}
+
+/* The engine's answer, on any thread. */
+static void done(struct ws2__req *r, int lerr, size_t bytes, int msg_flags)
+{
+    struct oreq *o = (struct oreq *)r;
+    DWORD err = 0, flags = 0;
+    if (lerr < 0) {
+        if (match_resubmit(o, lerr))
+            return;
+        err = map_error(o, lerr);
+    } else if (o->recv) {
+        if (o->bounce)
+            ws2__lx_scatter(o->user, o->nuser, o->bounce, bytes);
+        if (o->sk->type != SOCK_STREAM && (msg_flags & ws2__lx_MSG_TRUNC)) {
+            err = WSAEMSGSIZE;
+            flags = MSG_PARTIAL;
+        }
+        if (o->from)
+            ws2__lx_addr_out(r->addr, r->addrlen, o->from, o->fromlen);
+    }
+    if (!o->recv && !err && o->sk->type == SOCK_STREAM)
+        atomic_store(&o->sk->connected, 1);
+    deliver(o, err, (DWORD)bytes, flags);
+}
+
+/* A request holding the caller's buffers. */
+static struct oreq *oreq_new(struct ws2__tsock *sk, SOCKET s,
+                             struct ws2__iovs *io, int recv, int *err)
+{
+    int dgram = sk->type != SOCK_STREAM;
+    int bounce = dgram && io->n > WS2__IOV_MAX;
+    size_t keep = (bounce || io->n > WS2__REQ_INLINE_IOV) ? io->n : 0;
+    struct oreq *o = calloc(1, sizeof(*o) + keep * sizeof(struct iovec));
+    struct ws2__slot *slot = ws2__handle_ref(s);
+    if (!o || !slot) {
+        free(o);
+        if (slot)
+            ws2__handle_unref(slot);
+        *err = slot ? WSAENOBUFS : WSAENOTSOCK;
+        return NULL;
+    }
+    o->slot = slot;
+    o->sk = sk;
+    o->s = s;
+    o->recv = recv;
+    o->r.stream = !dgram;
+    o->r.done = done;
+    o->r.iov = keep ? o->more : o->r.iov_inline;
+    memcpy(o->r.iov, io->v, io->n * sizeof(struct iovec));
+    o->r.niov = io->n;
+    if (bounce) {
+        uint64_t max = sk->af == AF_INET6 ? WS2__UDP6_MAX_MSG
+                                          : WS2__UDP4_MAX_MSG;
+        o->bounce_len = io->total < 65536 ? (size_t)io->total : 65536;
+        if (!recv && io->total > max) {
+            oreq_free(o);
+            *err = WSAEMSGSIZE;
+            return NULL;
+        }
+        o->bounce = malloc(o->bounce_len ? o->bounce_len : 1);
+        if (!o->bounce ||
+            (!recv && ws2__lx_gather(o->bounce, o->bounce_len, io->v,
+                                     io->n) < 0)) {
+            *err = o->bounce ? WSAEFAULT : WSAENOBUFS;
+            oreq_free(o);
+            return NULL;
+        }
+        o->user = o->more;
+        o->nuser = io->n;
+        o->r.iov = o->r.iov_inline;
+        o->r.iov[0].iov_base = o->bounce;
+        o->r.iov[0].iov_len = o->bounce_len;
+        o->r.niov = 1;
+    }
+    return o;
+}
+
+/* Hands o to the engine: SOCKET_ERROR with WSA_IO_PENDING, or the error
+ * that kept it from starting (then nothing will complete). */
+static int start(struct oreq *o, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPINT lpErrno)
+{
+    int e;
+    o->ov = ov;
+    o->cr = cr;
+    if (ws2__tcpip_upcalls.lpWPUOpenCurrentThread(&o->tid, &e) != 0) {
+        oreq_free(o);
+        return ws2__tcpip_fail(lpErrno, WSAENOBUFS);
+    }
+    ov->InternalHigh = 0;
+    __atomic_store_n(&ov->Internal, (ULONG_PTR)STATUS_PENDING,
+                     __ATOMIC_RELEASE);
+    if (ws2__engine_submit(&o->sk->es, o->recv, &o->r) != 0) {
+        oreq_free(o);
+        __atomic_store_n(&ov->Internal, (ULONG_PTR)WSAEWOULDBLOCK,
+                         __ATOMIC_RELEASE);
+        return ws2__tcpip_fail(lpErrno, WSAEWOULDBLOCK);
+    }
+    return ws2__tcpip_fail(lpErrno, WSA_IO_PENDING);
+}
+
+static int check_call(const struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
+                      LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
+{
+    (void)sk;
+    /* A routine needs its lpOverlapped, whose hEvent is free for the
+     * caller's context. */
+    if (ws2__bad_ptr(ov) || (cr && ws2__bad_ptr((const void *)cr)))
+        return WSAEFAULT;
+    return ws2__engine_start() ? WSAENOBUFS : 0;
+}
+
+int ws2__tcpip_send_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
+                       DWORD count, LPDWORD sent, int lflags,
+                       const struct sockaddr *to, int tolen,
+                       LPWSAOVERLAPPED ov,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                       LPWSATHREADID tid, LPINT lpErrno)
+{
+    struct ws2__iovs io;
+    int err = check_call(sk, ov, cr);
+    if (err || (err = ws2__iovs_build(&io, bufs, count)))
+        return ws2__tcpip_fail(lpErrno, err);
+    int dgram = sk->type != SOCK_STREAM;
+    ssize_t r = -EAGAIN;
+    if (ws2__engine_idle(&sk->es, WS2__DIR_SEND) &&
+        !(dgram && io.n > WS2__IOV_MAX)) {
+        for (int i = 0; i < 8; i++) {
+            r = ws2__lx_sendmsg(sk->fd, io.v,
+                                io.n > WS2__IOV_MAX ? WS2__IOV_MAX : io.n,
+                                to, tolen, lflags | ws2__lx_MSG_DONTWAIT);
+            if (!(dgram && r == -ECONNREFUSED))
+                break;
+            ws2__tcpip_note_unreachable(sk);
+        }
+        if (r >= 0 && (dgram || (uint64_t)r == io.total)) {
+            if (sk->type == SOCK_STREAM)
+                atomic_store(&sk->connected, 1);
+            ws2__iovs_free(&io);
+            ws2__tcpip_complete_now(s, ov, cr, tid, 0, (DWORD)r, 0);
+            if (sent)
+                *sent = (DWORD)r;
+            return 0;
+        }
+        if (r < 0 && r != -EAGAIN) {
+            ws2__iovs_free(&io);
+            int e = r == -EPIPE ? (atomic_load(&sk->shut_send)
+                                       ? WSAESHUTDOWN
+                                       : atomic_load(&sk->connected) ||
+                                                 atomic_load(&sk->connecting)
+                                             ? WSAECONNRESET
+                                             : WSAENOTCONN)
+                    : r == -EDESTADDRREQ ? (to ? WSAEDESTADDRREQ : WSAENOTCONN)
+                                         : ws2__wsa_error((int)-r,
+                                                          WS2__OP_SEND);
+            return ws2__tcpip_fail(lpErrno, e);
+        }
+    }
+    struct oreq *o = oreq_new(sk, s, &io, 0, &err);
+    ws2__iovs_free(&io);
+    if (!o)
+        return ws2__tcpip_fail(lpErrno, err);
+    o->r.lflags = lflags;
+    if (to && ws2__lx_addr_in(to, tolen, o->r.addr, &o->r.addrlen)) {
+        oreq_free(o);
+        return ws2__tcpip_fail(lpErrno, WSAEFAULT);
+    }
+    if (r > 0) /* a stream send that went in part */
+        ws2__req_advance(&o->r, (size_t)r);
+    return start(o, ov, cr, lpErrno);
+}
+
+int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
+                       DWORD count, LPDWORD got, LPDWORD lpFlags, int lflags,
+                       struct sockaddr *from, LPINT fromlen,
+                       LPWSAOVERLAPPED ov,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                       LPWSATHREADID tid, LPINT lpErrno)
+{
+    struct ws2__iovs io;
+    int err = check_call(sk, ov, cr);
+    if (err || (err = ws2__iovs_build(&io, bufs, count)))
+        return ws2__tcpip_fail(lpErrno, err);
+    int dgram = sk->type != SOCK_STREAM;
+    if (ws2__engine_idle(&sk->es, WS2__DIR_RECV) && io.n <= WS2__IOV_MAX) {
+        int flen = from ? *fromlen : 0, mflags = 0;
+        ssize_t r;
+        for (;;) {
+            r = ws2__lx_recvmsg(sk->fd, io.v, io.n, from,
+                                from ? &flen : NULL,
+                                lflags | ws2__lx_MSG_DONTWAIT, &mflags);
+            if (!(dgram && r == -ECONNREFUSED))
+                break;
+            ws2__tcpip_note_unreachable(sk);
+            if (atomic_load(&sk->udp_connreset)) {
+                atomic_fetch_sub(&sk->pending_reset, 1);
+                break;
+            }
+        }
+        if (r >= 0) {
+            ws2__iovs_free(&io);
+            if (from)
+                *fromlen = flen;
+            if (got)
+                *got = (DWORD)r;
+            if (dgram && (mflags & ws2__lx_MSG_TRUNC)) {
+                /* As for a non-overlapped receive; nothing completes. */
+                *lpFlags = MSG_PARTIAL;
+                return ws2__tcpip_fail(lpErrno, WSAEMSGSIZE);
+            }
+            *lpFlags = 0;
+            ws2__tcpip_complete_now(s, ov, cr, tid, 0, (DWORD)r, 0);
+            return 0;
+        }
+        if (r != -EAGAIN) {
+            ws2__iovs_free(&io);
+            return ws2__tcpip_fail(lpErrno,
+                                   ws2__wsa_error((int)-r, WS2__OP_RECV));
+        }
+    }
+    struct oreq *o = oreq_new(sk, s, &io, 1, &err);
+    ws2__iovs_free(&io);
+    if (!o)
+        return ws2__tcpip_fail(lpErrno, err);
+    o->r.lflags = lflags;
+    o->from = from;
+    o->fromlen = fromlen;
+    return start(o, ov, cr, lpErrno);
+}
+
+BOOL WSPAPI ws2__WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov,
+                                        LPDWORD bytes, BOOL wait,
+                                        LPDWORD flags, LPINT lpErrno)
+{
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
+    if (!sk)
+        return FALSE;
+    ws2__tcpip_put(slot);
+    if (ws2__bad_ptr(ov) || ws2__bad_ptr(bytes) || ws2__bad_ptr(flags)) {
+        *lpErrno = WSAEFAULT;
+        return FALSE;
+    }
+    ULONG_PTR st;
+    while ((st = __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE)) ==
+           STATUS_PENDING) {
+        if (!wait) {
+            *lpErrno = WSA_IO_INCOMPLETE;
+            return FALSE;
+        }
+        /* The event is set at completion; without one (the caller gave a
+         * routine), poll. The low bit of hEvent belongs to completion
+         * ports. */
+        WSAEVENT ev = (WSAEVENT)((uintptr_t)ov->hEvent & ~(uintptr_t)1);
+        int e;
+        if (!ev || ws2__wait(1, &ev, TRUE, 100, FALSE, &e) == WSA_WAIT_FAILED)
+            ws2__sleep(1, FALSE);
+    }
+    *bytes = (DWORD)ov->InternalHigh;
+    *flags = ov->Offset;
+    if (st != 0) {
+        *lpErrno = (int)st;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+struct cancel_match {
+    LPWSAOVERLAPPED ov;
+    HANDLE thread;
+    int found;
+};
+
+static int cancel_one(struct ws2__req *r, void *arg)
+{
+    struct cancel_match *m = arg;
+    struct oreq *o = (struct oreq *)r;
+    if ((m->ov && o->ov != m->ov) ||
+        (m->thread && o->tid.ThreadHandle != m->thread))
+        return 0;
+    m->found++;
+    return 1;
+}
+
+int ws2__tcpip_cancel(struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
+                      HANDLE thread)
+{
+    struct cancel_match m = {ov, thread, 0};
+    ws2__engine_cancel(&sk->es, cancel_one, &m);
+    return m.found;
+}

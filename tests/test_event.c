@@ -1,0 +1,818 @@
+/*
+ * test_event.c - event objects, WSAWaitForMultipleEvents, SleepEx and the
+ * per-thread APC queues that run completion routines in alertable waits.
+ * The Windows rules come from Microsoft's WSAWaitForMultipleEvents,
+ * WSACreateEvent and SleepEx pages unless a test says otherwise. Internal
+ * calls (ws2__apc_queue, ws2__thread_self) stand in for the overlapped
+ * engine, which queues completion routines the same way.
+ *
+ * Every wait has a timeout and every thread is joined with a bounded wait;
+ * assertions run in the main thread only (cmocka is not thread-safe).
+ */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <windows.h>
+
+#include "spi/provider.h"
+#include "sync/sync.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void msleep(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void start(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+    assert_int_equal(pthread_create(tid, NULL, fn, arg), 0);
+}
+
+static void join(pthread_t tid)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 20;
+    int r = pthread_timedjoin_np(tid, NULL, &ts);
+    if (r)
+        fail_msg("thread did not end within 20 s (error %d)", r);
+}
+
+static WSAEVENT make_event(void)
+{
+    WSAEVENT e = WSACreateEvent();
+    if (e == WSA_INVALID_EVENT)
+        fail_msg("WSACreateEvent: error %d", WSAGetLastError());
+    return e;
+}
+
+#define assert_wait(call, want)                                                \
+    do {                                                                       \
+        DWORD ws2t_r_ = (call);                                                \
+        if (ws2t_r_ != (DWORD)(want))                                          \
+            fail_msg("%s: got 0x%x (error %d), wanted 0x%x", #call,            \
+                     (unsigned)ws2t_r_, WSAGetLastError(), (unsigned)(want));  \
+    } while (0)
+
+#define assert_wait_failed(call, err)                                          \
+    do {                                                                       \
+        WSASetLastError(POISON);                                               \
+        DWORD ws2t_r_ = (call);                                                \
+        int ws2t_e_ = WSAGetLastError();                                       \
+        if (ws2t_r_ != WSA_WAIT_FAILED || ws2t_e_ != (err))                    \
+            fail_msg("%s: got 0x%x error %d, wanted WSA_WAIT_FAILED and %d", \
+                     #call, (unsigned)ws2t_r_, ws2t_e_, (int)(err));           \
+    } while (0)
+
+#define assert_bool_error(call, err)                                           \
+    do {                                                                       \
+        WSASetLastError(POISON);                                               \
+        BOOL ws2t_b_ = (call);                                                 \
+        int ws2t_e_ = WSAGetLastError();                                       \
+        if (ws2t_b_ != FALSE || ws2t_e_ != (err))                              \
+            fail_msg("%s: got %d error %d, wanted FALSE and %d", #call,       \
+                     ws2t_b_, ws2t_e_, (int)(err));                            \
+    } while (0)
+
+/* ---- events ---- */
+
+/* WSACreateEvent: "manual reset ... initially nonsignaled"; a wait does
+ * not reset a manual-reset event. Events need no WSAStartup: on Windows
+ * they are kernel32 events (this program never starts Winsock here). */
+static void test_manual_reset(void **state)
+{
+    (void)state;
+    WSAEVENT e = make_event();
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_true(WSASetEvent(e));
+    assert_true(WSASetEvent(e)); /* setting a set event is fine */
+    for (int i = 0; i < 3; i++)
+        assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, FALSE),
+                    WSA_WAIT_EVENT_0);
+    assert_wait(WSAWaitForMultipleEvents(1, &e, TRUE, 1000, FALSE),
+                WSA_WAIT_EVENT_0);
+    assert_true(WSAResetEvent(e));
+    assert_true(WSAResetEvent(e));
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_true(WSACloseEvent(e));
+}
+
+/* Closed, stale and made-up handles: FALSE with WSA_INVALID_HANDLE. */
+static void test_invalid_handles(void **state)
+{
+    (void)state;
+    WSAEVENT e = make_event();
+    assert_true(WSACloseEvent(e));
+    WSAEVENT bad[] = {e, WSA_INVALID_EVENT, (WSAEVENT)(uintptr_t)0x12344,
+                      (WSAEVENT)(uintptr_t)3, INVALID_HANDLE_VALUE};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_bool_error(WSASetEvent(bad[i]), WSA_INVALID_HANDLE);
+        assert_bool_error(WSAResetEvent(bad[i]), WSA_INVALID_HANDLE);
+        assert_bool_error(WSACloseEvent(bad[i]), WSA_INVALID_HANDLE);
+        assert_wait_failed(WSAWaitForMultipleEvents(1, &bad[i], FALSE, 0,
+                                                    FALSE),
+                           WSA_INVALID_HANDLE);
+    }
+    /* A new event in the same slot does not answer to the old value. */
+    WSAEVENT e2 = make_event();
+    assert_bool_error(WSASetEvent(e), WSA_INVALID_HANDLE);
+    assert_true(WSACloseEvent(e2));
+}
+
+/* SOCKETs and events share the handle table, but a SOCKET is no event. */
+static void test_socket_is_not_event(void **state)
+{
+    (void)state;
+    WSADATA d;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(s != INVALID_SOCKET);
+    WSAEVENT h = (WSAEVENT)(uintptr_t)s;
+    assert_bool_error(WSASetEvent(h), WSA_INVALID_HANDLE);
+    assert_bool_error(WSAResetEvent(h), WSA_INVALID_HANDLE);
+    assert_bool_error(WSACloseEvent(h), WSA_INVALID_HANDLE);
+    assert_wait_failed(WSAWaitForMultipleEvents(1, &h, FALSE, 0, FALSE),
+                       WSA_INVALID_HANDLE);
+    /* ... and the socket is still open. */
+    assert_wsa_ok(closesocket(s));
+    /* Events outlive WSACleanup: it closes sockets, not events. */
+    WSAEVENT e = make_event();
+    assert_int_equal(WSACleanup(), 0);
+    assert_true(WSASetEvent(e));
+    assert_true(WSACloseEvent(e));
+}
+
+/* "cEvents ... does not contain a valid handle count": 0 or more than
+ * WSA_MAXIMUM_WAIT_EVENTS; a NULL array is refused the same way; one bad
+ * handle anywhere fails the whole wait with WSA_INVALID_HANDLE. */
+static void test_wait_parameters(void **state)
+{
+    (void)state;
+    WSAEVENT ev[WSA_MAXIMUM_WAIT_EVENTS + 1];
+    for (int i = 0; i <= WSA_MAXIMUM_WAIT_EVENTS; i++)
+        ev[i] = make_event();
+    assert_wait_failed(WSAWaitForMultipleEvents(0, ev, FALSE, 0, FALSE),
+                       WSA_INVALID_PARAMETER);
+    assert_wait_failed(WSAWaitForMultipleEvents(WSA_MAXIMUM_WAIT_EVENTS + 1,
+                                                ev, FALSE, 0, FALSE),
+                       WSA_INVALID_PARAMETER);
+    assert_wait_failed(WSAWaitForMultipleEvents(1, NULL, FALSE, 0, FALSE),
+                       WSA_INVALID_PARAMETER);
+    assert_wait_failed(WSAWaitForMultipleEvents(0, NULL, FALSE, 0, TRUE),
+                       WSA_INVALID_PARAMETER);
+    /* The parameter check comes first, even with a signalled event. */
+    assert_true(WSASetEvent(ev[0]));
+    assert_wait_failed(WSAWaitForMultipleEvents(WSA_MAXIMUM_WAIT_EVENTS + 1,
+                                                ev, FALSE, 0, FALSE),
+                       WSA_INVALID_PARAMETER);
+    /* One bad handle fails the wait even when another is signalled. */
+    WSAEVENT keep = ev[5];
+    ev[5] = WSA_INVALID_EVENT;
+    assert_wait_failed(WSAWaitForMultipleEvents(10, ev, FALSE, 0, FALSE),
+                       WSA_INVALID_HANDLE);
+    ev[5] = keep;
+    /* WaitForMultipleObjects refuses one object twice in a wait-all; a
+     * wait-any takes it. */
+    WSAEVENT dup[2] = {ev[0], ev[0]};
+    assert_wait_failed(WSAWaitForMultipleEvents(2, dup, TRUE, 0, FALSE),
+                       WSA_INVALID_PARAMETER);
+    assert_wait(WSAWaitForMultipleEvents(2, dup, FALSE, 0, FALSE),
+                WSA_WAIT_EVENT_0);
+    /* A successful wait leaves the last error alone. */
+    WSASetLastError(1234);
+    assert_wait(WSAWaitForMultipleEvents(WSA_MAXIMUM_WAIT_EVENTS, ev, FALSE,
+                                         0, FALSE),
+                WSA_WAIT_EVENT_0);
+    assert_int_equal(WSAGetLastError(), 1234);
+    for (int i = 0; i <= WSA_MAXIMUM_WAIT_EVENTS; i++)
+        assert_true(WSACloseEvent(ev[i]));
+}
+
+/* "If more than one event object became signaled ... the smallest index
+ * value of all the signaled event objects." */
+static void test_lowest_index_wins(void **state)
+{
+    (void)state;
+    WSAEVENT ev[WSA_MAXIMUM_WAIT_EVENTS];
+    for (int i = 0; i < WSA_MAXIMUM_WAIT_EVENTS; i++)
+        ev[i] = make_event();
+    assert_wait(WSAWaitForMultipleEvents(64, ev, FALSE, 0, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_true(WSASetEvent(ev[63]));
+    assert_wait(WSAWaitForMultipleEvents(64, ev, FALSE, 0, FALSE),
+                WSA_WAIT_EVENT_0 + 63);
+    assert_true(WSASetEvent(ev[40]));
+    assert_true(WSASetEvent(ev[17]));
+    assert_wait(WSAWaitForMultipleEvents(64, ev, FALSE, 1000, FALSE),
+                WSA_WAIT_EVENT_0 + 17);
+    assert_wait(WSAWaitForMultipleEvents(64, ev, FALSE, 0, TRUE),
+                WSA_WAIT_EVENT_0 + 17);
+    assert_true(WSAResetEvent(ev[17]));
+    assert_wait(WSAWaitForMultipleEvents(64, ev, FALSE, 0, FALSE),
+                WSA_WAIT_EVENT_0 + 40);
+    assert_true(WSASetEvent(ev[0]));
+    assert_wait(WSAWaitForMultipleEvents(64, ev, FALSE, 0, FALSE),
+                WSA_WAIT_EVENT_0);
+    /* Wait-all over 64: not until every one is set. */
+    assert_wait(WSAWaitForMultipleEvents(64, ev, TRUE, 0, FALSE),
+                WSA_WAIT_TIMEOUT);
+    for (int i = 0; i < WSA_MAXIMUM_WAIT_EVENTS; i++)
+        assert_true(WSASetEvent(ev[i]));
+    assert_wait(WSAWaitForMultipleEvents(64, ev, TRUE, 0, FALSE),
+                WSA_WAIT_EVENT_0);
+    for (int i = 0; i < WSA_MAXIMUM_WAIT_EVENTS; i++)
+        assert_true(WSACloseEvent(ev[i]));
+}
+
+/* Wait-all returns WSA_WAIT_EVENT_0 once all are signalled, and does not
+ * change any state. */
+static void test_wait_all(void **state)
+{
+    (void)state;
+    WSAEVENT ev[3] = {make_event(), make_event(), make_event()};
+    assert_true(WSASetEvent(ev[0]));
+    assert_true(WSASetEvent(ev[2]));
+    assert_wait(WSAWaitForMultipleEvents(3, ev, TRUE, 0, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_wait(WSAWaitForMultipleEvents(3, ev, TRUE, 30, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_true(WSASetEvent(ev[1]));
+    assert_wait(WSAWaitForMultipleEvents(3, ev, TRUE, 0, FALSE),
+                WSA_WAIT_EVENT_0);
+    for (int i = 0; i < 3; i++) {
+        assert_wait(WSAWaitForMultipleEvents(1, &ev[i], FALSE, 0, FALSE),
+                    WSA_WAIT_EVENT_0);
+        assert_true(WSACloseEvent(ev[i]));
+    }
+}
+
+/* "WSA_WAIT_TIMEOUT: The time-out interval elapsed" (measured loosely). */
+static void test_timeout(void **state)
+{
+    (void)state;
+    WSAEVENT e = make_event();
+    double t0 = now_ms();
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 100, FALSE),
+                WSA_WAIT_TIMEOUT);
+    double took = now_ms() - t0;
+    if (took < 80 || took > 3000)
+        fail_msg("a 100 ms wait took %.1f ms", took);
+    t0 = now_ms();
+    assert_wait(WSAWaitForMultipleEvents(1, &e, TRUE, 100, TRUE),
+                WSA_WAIT_TIMEOUT);
+    took = now_ms() - t0;
+    if (took < 80 || took > 3000)
+        fail_msg("a 100 ms alertable wait-all took %.1f ms", took);
+    assert_true(WSACloseEvent(e));
+}
+
+/* ---- wake-ups from other threads ---- */
+
+struct setter {
+    WSAEVENT ev[4];
+    int n;
+    unsigned delay_ms;
+};
+
+static void *set_later(void *arg)
+{
+    struct setter *s = arg;
+    for (int i = 0; i < s->n; i++) {
+        msleep(s->delay_ms);
+        WSASetEvent(s->ev[i]);
+    }
+    return NULL;
+}
+
+static void test_set_wakes_waiter(void **state)
+{
+    (void)state;
+    WSAEVENT ev[3] = {make_event(), make_event(), make_event()};
+    /* Any: the waiter blocks until another thread sets ev[2]. */
+    struct setter s = {{ev[2]}, 1, 50};
+    pthread_t tid;
+    start(&tid, set_later, &s);
+    double t0 = now_ms();
+    assert_wait(WSAWaitForMultipleEvents(3, ev, FALSE, 10000, FALSE),
+                WSA_WAIT_EVENT_0 + 2);
+    assert_true(now_ms() - t0 < 5000);
+    join(tid);
+    assert_true(WSAResetEvent(ev[2]));
+    /* All: set one by one from the other thread; the wait ends after the
+     * last. */
+    struct setter s2 = {{ev[1], ev[0], ev[2]}, 3, 30};
+    start(&tid, set_later, &s2);
+    assert_wait(WSAWaitForMultipleEvents(3, ev, TRUE, 10000, TRUE),
+                WSA_WAIT_EVENT_0);
+    join(tid);
+    for (int i = 0; i < 3; i++)
+        assert_true(WSACloseEvent(ev[i]));
+}
+
+/* Several threads waiting on one event all wake on one set. */
+struct waiter_arg {
+    WSAEVENT e;
+    DWORD result;
+};
+
+static void *wait_one(void *arg)
+{
+    struct waiter_arg *w = arg;
+    w->result = WSAWaitForMultipleEvents(1, &w->e, FALSE, 10000, FALSE);
+    return NULL;
+}
+
+static void test_set_wakes_all_waiters(void **state)
+{
+    (void)state;
+    WSAEVENT e = make_event();
+    struct waiter_arg w[4];
+    pthread_t tid[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct waiter_arg){e, POISON};
+        start(&tid[i], wait_one, &w[i]);
+    }
+    msleep(50);
+    assert_true(WSASetEvent(e));
+    for (int i = 0; i < 4; i++) {
+        join(tid[i]);
+        assert_int_equal(w[i].result, WSA_WAIT_EVENT_0);
+    }
+    assert_true(WSACloseEvent(e));
+}
+
+/* Closing an event another thread waits on must not crash. Microsoft
+ * calls the result undefined; here the wait holds the object, which can no
+ * longer be set, so the wait ends by another event or its timeout. */
+struct close_arg {
+    WSAEVENT ev[2];
+    DWORD result;
+    DWORD timeout;
+};
+
+static void *wait_two(void *arg)
+{
+    struct close_arg *c = arg;
+    c->result = WSAWaitForMultipleEvents(2, c->ev, FALSE, c->timeout, FALSE);
+    return NULL;
+}
+
+static void test_close_while_waiting(void **state)
+{
+    (void)state;
+    struct close_arg c = {{make_event(), make_event()}, POISON, 300};
+    pthread_t tid;
+    start(&tid, wait_two, &c);
+    msleep(50);
+    assert_true(WSACloseEvent(c.ev[0]));
+    assert_bool_error(WSASetEvent(c.ev[0]), WSA_INVALID_HANDLE);
+    join(tid);
+    assert_int_equal(c.result, WSA_WAIT_TIMEOUT);
+    /* The other event still wakes a waiter whose first event was closed. */
+    c.ev[0] = make_event();
+    c.result = POISON;
+    c.timeout = 10000;
+    start(&tid, wait_two, &c);
+    msleep(50);
+    assert_true(WSACloseEvent(c.ev[0]));
+    assert_true(WSASetEvent(c.ev[1]));
+    join(tid);
+    assert_int_equal(c.result, WSA_WAIT_EVENT_0 + 1);
+    assert_true(WSACloseEvent(c.ev[1]));
+}
+
+/* ---- APCs ---- */
+
+static pthread_t apc_thread[16];
+static DWORD_PTR apc_order[16];
+static atomic_int apc_count;
+
+static void reset_apcs(void)
+{
+    atomic_store(&apc_count, 0);
+    memset(apc_order, 0, sizeof(apc_order));
+}
+
+static void CALLBACK record_apc(DWORD_PTR ctx)
+{
+    int i = atomic_fetch_add(&apc_count, 1);
+    if (i < 16) {
+        apc_thread[i] = pthread_self();
+        apc_order[i] = ctx;
+    }
+}
+
+struct queuer {
+    struct ws2__thread *target;
+    unsigned delay_ms;
+    int n;
+};
+
+static void *queue_later(void *arg)
+{
+    struct queuer *q = arg;
+    msleep(q->delay_ms);
+    for (int i = 0; i < q->n; i++)
+        ws2__apc_queue(q->target, record_apc, (DWORD_PTR)(100 + i));
+    return NULL;
+}
+
+static void check_ran_here(int n)
+{
+    assert_int_equal(atomic_load(&apc_count), n);
+    for (int i = 0; i < n; i++) {
+        if (!pthread_equal(apc_thread[i], pthread_self()))
+            fail_msg("APC %d ran in another thread", i);
+        assert_int_equal(apc_order[i], 100 + i); /* FIFO */
+    }
+}
+
+/* "If TRUE ... WSAWaitForMultipleEvents can return when the system
+ * executes an I/O completion routine. In this case, WSA_WAIT_IO_COMPLETION
+ * is returned and the event that was being waited on is not signaled
+ * yet." The routines run in the waiting thread. */
+static void test_apc_wakes_alertable_wait(void **state)
+{
+    (void)state;
+    reset_apcs();
+    WSAEVENT e = make_event();
+    struct queuer q = {ws2__thread_self(), 50, 3};
+    pthread_t tid;
+    start(&tid, queue_later, &q);
+    double t0 = now_ms();
+    DWORD r;
+    /* The three may arrive over more than one wait. */
+    do {
+        r = WSAWaitForMultipleEvents(1, &e, FALSE, 10000, TRUE);
+        assert_int_equal(r, WSA_WAIT_IO_COMPLETION);
+    } while (atomic_load(&apc_count) < 3 && now_ms() - t0 < 10000);
+    assert_true(now_ms() - t0 < 5000);
+    join(tid);
+    check_ran_here(3);
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_true(WSACloseEvent(e));
+}
+
+/* SleepEx: "WAIT_IO_COMPLETION if the function returned due to one or
+ * more I/O completion callback functions". */
+static void test_apc_wakes_sleepex(void **state)
+{
+    (void)state;
+    reset_apcs();
+    struct queuer q = {ws2__thread_self(), 50, 2};
+    pthread_t tid;
+    start(&tid, queue_later, &q);
+    double t0 = now_ms();
+    while (atomic_load(&apc_count) < 2 && now_ms() - t0 < 10000)
+        assert_int_equal(SleepEx(10000, TRUE), WAIT_IO_COMPLETION);
+    assert_true(now_ms() - t0 < 5000);
+    join(tid);
+    check_ran_here(2);
+    /* Nothing queued: an alertable sleep takes its time and returns 0. */
+    t0 = now_ms();
+    assert_int_equal(SleepEx(100, TRUE), 0);
+    double took = now_ms() - t0;
+    if (took < 80 || took > 3000)
+        fail_msg("SleepEx(100, TRUE) took %.1f ms", took);
+    t0 = now_ms();
+    assert_int_equal(SleepEx(100, FALSE), 0);
+    took = now_ms() - t0;
+    if (took < 80 || took > 3000)
+        fail_msg("SleepEx(100, FALSE) took %.1f ms", took);
+    assert_int_equal(SleepEx(0, FALSE), 0);
+    assert_int_equal(SleepEx(0, TRUE), 0);
+}
+
+/* "If FALSE, the thread is not placed in an alertable wait state and I/O
+ * completion routines are not executed": they stay queued, and the next
+ * alertable wait runs them all, even with a 0 timeout. */
+static void test_non_alertable_keeps_apcs(void **state)
+{
+    (void)state;
+    reset_apcs();
+    WSAEVENT e = make_event();
+    struct ws2__thread *me = ws2__thread_self();
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ws2__apc_queue(me, record_apc, 100 + i), 0);
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 50, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_int_equal(SleepEx(20, FALSE), 0);
+    Sleep(0);
+    assert_int_equal(atomic_load(&apc_count), 0);
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, TRUE),
+                WSA_WAIT_IO_COMPLETION);
+    check_ran_here(3);
+    /* Same through SleepEx(0, TRUE). */
+    reset_apcs();
+    assert_int_equal(ws2__apc_queue(me, record_apc, 100), 0);
+    assert_int_equal(SleepEx(0, TRUE), WAIT_IO_COMPLETION);
+    check_ran_here(1);
+    assert_true(WSACloseEvent(e));
+}
+
+/* A signalled event answers first; the routines wait for the next
+ * alertable wait that finds nothing signalled. */
+static void test_event_before_apc(void **state)
+{
+    (void)state;
+    reset_apcs();
+    WSAEVENT e = make_event();
+    assert_true(WSASetEvent(e));
+    assert_int_equal(ws2__apc_queue(ws2__thread_self(), record_apc, 100), 0);
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, TRUE),
+                WSA_WAIT_EVENT_0);
+    assert_int_equal(atomic_load(&apc_count), 0);
+    assert_true(WSAResetEvent(e));
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 1000, TRUE),
+                WSA_WAIT_IO_COMPLETION);
+    check_ran_here(1);
+    assert_true(WSACloseEvent(e));
+}
+
+/* Completion routines never nest: an alertable wait inside one runs
+ * nothing (a ws2posix rule, see WSAWaitForMultipleEvents(3)). */
+static DWORD inner_sleep, inner_wait;
+static int inner_seen;
+
+static void CALLBACK nesting_apc(DWORD_PTR ctx)
+{
+    (void)ctx;
+    ws2__apc_queue(ws2__thread_self(), record_apc, 100);
+    inner_sleep = SleepEx(0, TRUE);
+    WSAEVENT e = WSACreateEvent();
+    inner_wait = WSAWaitForMultipleEvents(1, &e, FALSE, 10, TRUE);
+    WSACloseEvent(e);
+    inner_seen = atomic_load(&apc_count);
+}
+
+static void test_no_nesting(void **state)
+{
+    (void)state;
+    reset_apcs();
+    inner_sleep = inner_wait = POISON;
+    inner_seen = -1;
+    assert_int_equal(ws2__apc_queue(ws2__thread_self(), nesting_apc, 0), 0);
+    assert_int_equal(SleepEx(1000, TRUE), WAIT_IO_COMPLETION);
+    assert_int_equal(inner_sleep, 0);
+    assert_int_equal(inner_wait, WSA_WAIT_TIMEOUT);
+    assert_int_equal(inner_seen, 0);
+    /* The routine it queued runs in the next alertable wait. */
+    assert_int_equal(SleepEx(1000, TRUE), WAIT_IO_COMPLETION);
+    check_ran_here(1);
+}
+
+/* An APC queued to a thread that has exited is never run, and (under ASan)
+ * not leaked; WPUQueueApc refuses it (WSAEINVAL), so that the provider can
+ * release what it would have carried. */
+struct exiting {
+    struct ws2__thread *t;
+    WSATHREADID tid;
+};
+
+static void *exit_soon(void *arg)
+{
+    struct exiting *x = arg;
+    x->t = ws2__thread_self();
+    ws2__thread_ref(x->t);
+    int err = POISON;
+    ws2__upcalls.lpWPUOpenCurrentThread(&x->tid, &err);
+    /* Queued before exit, never run: dropped when the thread ends. */
+    ws2__apc_queue(x->t, record_apc, 1);
+    return NULL;
+}
+
+static void test_apc_to_exited_thread(void **state)
+{
+    (void)state;
+    reset_apcs();
+    struct exiting x = {0};
+    pthread_t tid;
+    start(&tid, exit_soon, &x);
+    join(tid);
+    assert_non_null(x.t);
+    assert_int_equal(ws2__apc_queue(x.t, record_apc, 2), WSAEINVAL);
+    int err = POISON;
+    assert_int_equal(
+        ws2__upcalls.lpWPUQueueApc(&x.tid, record_apc, 3, &err),
+        SOCKET_ERROR);
+    assert_int_equal(err, WSAEINVAL);
+    ws2__thread_unref(x.t);
+    WSATHREADID old = x.tid;
+    assert_int_equal(ws2__upcalls.lpWPUCloseThread(&x.tid, &err), 0);
+    /* A WSATHREADID kept after its record went back to the pool still
+     * drops, even once a new thread has the record. */
+    start(&tid, exit_soon, &x);
+    join(tid);
+    assert_int_equal(ws2__upcalls.lpWPUQueueApc(&old, record_apc, 4, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEINVAL);
+    ws2__thread_unref(x.t);
+    assert_int_equal(ws2__upcalls.lpWPUCloseThread(&x.tid, &err), 0);
+    assert_int_equal(SleepEx(0, TRUE), 0);
+    assert_int_equal(atomic_load(&apc_count), 0);
+}
+
+/* ---- the upcalls ---- */
+
+/* WPUQueueApc: "WSAEFAULT: The dwThreadId parameter does not specify a
+ * valid thread." */
+static void test_upcalls(void **state)
+{
+    (void)state;
+    reset_apcs();
+    const WSPUPCALLTABLE *u = &ws2__upcalls;
+    int err = POISON;
+    WSAEVENT e = u->lpWPUCreateEvent(&err);
+    assert_true(e != WSA_INVALID_EVENT);
+    assert_int_equal(err, (int)POISON);
+    assert_true(u->lpWPUSetEvent(e, &err));
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, FALSE),
+                WSA_WAIT_EVENT_0);
+    assert_true(u->lpWPUResetEvent(e, &err));
+    assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_true(u->lpWPUCloseEvent(e, &err));
+    assert_int_equal(err, (int)POISON);
+    assert_false(u->lpWPUSetEvent(e, &err));
+    assert_int_equal(err, WSA_INVALID_HANDLE);
+    err = POISON;
+    assert_false(u->lpWPUResetEvent(e, &err));
+    assert_int_equal(err, WSA_INVALID_HANDLE);
+    err = POISON;
+    assert_false(u->lpWPUCloseEvent(e, &err));
+    assert_int_equal(err, WSA_INVALID_HANDLE);
+
+    WSATHREADID tid = {0};
+    err = POISON;
+    assert_int_equal(u->lpWPUOpenCurrentThread(&tid, &err), 0);
+    assert_ptr_equal(tid.ThreadHandle, ws2__thread_self());
+    assert_int_equal(u->lpWPUQueueApc(&tid, record_apc, 100, &err), 0);
+    assert_int_equal(SleepEx(0, TRUE), WAIT_IO_COMPLETION);
+    check_ran_here(1);
+    assert_int_equal(u->lpWPUCloseThread(&tid, &err), 0);
+
+    WSATHREADID none = {0};
+    err = POISON;
+    assert_int_equal(u->lpWPUQueueApc(NULL, record_apc, 0, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    err = POISON;
+    assert_int_equal(u->lpWPUQueueApc(&none, record_apc, 0, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    static char not_a_thread[256];
+    none.ThreadHandle = not_a_thread;
+    err = POISON;
+    assert_int_equal(u->lpWPUQueueApc(&none, record_apc, 0, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    err = POISON;
+    assert_int_equal(u->lpWPUOpenCurrentThread(NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    err = POISON;
+    assert_int_equal(u->lpWPUCloseThread(NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+}
+
+/* ---- stress: several threads setting, resetting, waiting and queuing
+ * routines to each other, for a bounded time (ThreadSanitizer runs). */
+
+#define ST_THREADS 4
+#define ST_EVENTS 8
+
+static WSAEVENT st_ev[ST_EVENTS];
+static struct ws2__thread *_Atomic st_threads[ST_THREADS];
+static atomic_int st_bad, st_apcs_run, st_ready;
+static atomic_int st_stop;
+
+static void CALLBACK st_apc(DWORD_PTR ctx)
+{
+    (void)ctx;
+    atomic_fetch_add(&st_apcs_run, 1);
+}
+
+static void *stress(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    struct ws2__thread *self = ws2__thread_self();
+    ws2__thread_ref(self); /* others queue to us until they stop */
+    atomic_store(&st_threads[me], self);
+    atomic_fetch_add(&st_ready, 1);
+    unsigned x = 2463534242u + (unsigned)me;
+    while (!atomic_load(&st_stop)) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        WSAEVENT e = st_ev[x % ST_EVENTS];
+        switch ((x >> 8) % 5) {
+        case 0:
+            if (!WSASetEvent(e))
+                atomic_fetch_add(&st_bad, 1);
+            break;
+        case 1:
+            if (!WSAResetEvent(e))
+                atomic_fetch_add(&st_bad, 1);
+            break;
+        case 2: {
+            DWORD r = WSAWaitForMultipleEvents(ST_EVENTS, st_ev,
+                                               (x >> 16) & 1, 2, TRUE);
+            if (r != WSA_WAIT_TIMEOUT && r != WSA_WAIT_IO_COMPLETION &&
+                r >= WSA_WAIT_EVENT_0 + ST_EVENTS)
+                atomic_fetch_add(&st_bad, 1);
+            break;
+        }
+        case 3: {
+            struct ws2__thread *t =
+                atomic_load(&st_threads[(x >> 20) % ST_THREADS]);
+            if (t && atomic_load(&st_ready) == ST_THREADS)
+                ws2__apc_queue(t, st_apc, 0);
+            break;
+        }
+        default:
+            SleepEx(0, TRUE);
+            break;
+        }
+    }
+    /* Run what is left so the count adds up; later arrivals are dropped
+     * at exit. */
+    SleepEx(0, TRUE);
+    return NULL;
+}
+
+static void test_stress(void **state)
+{
+    (void)state;
+    for (int i = 0; i < ST_EVENTS; i++)
+        st_ev[i] = make_event();
+    atomic_store(&st_stop, 0);
+    pthread_t tid[ST_THREADS];
+    for (int i = 0; i < ST_THREADS; i++)
+        start(&tid[i], stress, (void *)(intptr_t)i);
+    msleep(400);
+    atomic_store(&st_stop, 1);
+    for (int i = 0; i < ST_THREADS; i++)
+        join(tid[i]);
+    assert_int_equal(atomic_load(&st_bad), 0);
+    /* A last set wakes nobody and a closed handle is refused. */
+    for (int i = 0; i < ST_EVENTS; i++) {
+        assert_true(WSASetEvent(st_ev[i]));
+        assert_true(WSACloseEvent(st_ev[i]));
+    }
+    for (int i = 0; i < ST_THREADS; i++)
+        ws2__thread_unref(atomic_load(&st_threads[i]));
+}
+
+/* Set and reset without a waiter cost no system call: a rough check that
+ * a million pairs take well under the time a million syscalls would under
+ * no sanitizer; kept loose so that sanitizer builds pass too. */
+static void test_set_reset_cheap(void **state)
+{
+    (void)state;
+    WSAEVENT e = make_event();
+    double t0 = now_ms();
+    for (int i = 0; i < 200000; i++) {
+        WSASetEvent(e);
+        WSAResetEvent(e);
+    }
+    double took = now_ms() - t0;
+    if (took > 5000)
+        fail_msg("200000 set/reset pairs took %.0f ms", took);
+    assert_true(WSACloseEvent(e));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_manual_reset),
+        cmocka_unit_test(test_invalid_handles),
+        cmocka_unit_test(test_socket_is_not_event),
+        cmocka_unit_test(test_wait_parameters),
+        cmocka_unit_test(test_lowest_index_wins),
+        cmocka_unit_test(test_wait_all),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_set_wakes_waiter),
+        cmocka_unit_test(test_set_wakes_all_waiters),
+        cmocka_unit_test(test_close_while_waiting),
+        cmocka_unit_test(test_apc_wakes_alertable_wait),
+        cmocka_unit_test(test_apc_wakes_sleepex),
+        cmocka_unit_test(test_non_alertable_keeps_apcs),
+        cmocka_unit_test(test_event_before_apc),
+        cmocka_unit_test(test_no_nesting),
+        cmocka_unit_test(test_apc_to_exited_thread),
+        cmocka_unit_test(test_upcalls),
+        cmocka_unit_test(test_stress),
+        cmocka_unit_test(test_set_reset_cheap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
