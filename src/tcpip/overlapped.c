@@ -233,6 +233,10 @@ static int start(struct oreq *o, LPWSAOVERLAPPED ov,
     ov->InternalHigh = 0;
     __atomic_store_n(&ov->Internal, (ULONG_PTR)STATUS_PENDING,
                      __ATOMIC_RELEASE);
+    /* As on Windows, a request that goes pending clears its event first,
+     * so a reused event means this request. */
+    if (!cr && ov->hEvent)
+        ws2__event_reset((WSAEVENT)((uintptr_t)ov->hEvent & ~(uintptr_t)1));
     if (ws2__engine_submit(&o->sk->es, o->recv, &o->r) != 0) {
         oreq_free(o);
         __atomic_store_n(&ov->Internal, (ULONG_PTR)WSAEWOULDBLOCK,
