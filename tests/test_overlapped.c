@@ -128,6 +128,45 @@ static void test_pending_receive(void **state)
     }
 }
 
+/* A pending stream receive completes with what arrived, scattered over
+ * its buffers in order; after the peer's graceful close, with 0 bytes. */
+static void test_pending_stream_receive(void **state)
+{
+    (void)state;
+    SOCKET c, d;
+    ws2t_tcp_pair(AF_INET6, &c, &d);
+    WSAEVENT ev = WSACreateEvent();
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof(ov));
+    ov.hEvent = ev;
+    char in[300];
+    WSABUF wb[3] = {{100, in}, {100, in + 100}, {100, in + 200}};
+    DWORD got = POISON, fl = 0;
+    assert_wsa_error(WSARecv(d, wb, 3, &got, &fl, &ov, NULL), WSA_IO_PENDING);
+    assert_int_equal(got, POISON);
+    char out[250];
+    ws2t_fill(out, sizeof(out), 36, 0);
+    assert_int_equal(send(c, out, 250, 0), 250);
+    wait_event(ev, 5000);
+    DWORD n, rfl;
+    assert_true(WSAGetOverlappedResult(d, &ov, &n, FALSE, &rfl));
+    assert_true(n > 0 && n <= 250);
+    ws2t_check(in, n, 36, 0);
+    if (n < 250)
+        ws2t_recv_all(d, in + n, 250 - n);
+    ws2t_check(in, 250, 36, 0);
+    memset(&ov, 0, sizeof(ov));
+    ov.hEvent = ev;
+    assert_wsa_error(WSARecv(d, wb, 3, &got, &fl, &ov, NULL), WSA_IO_PENDING);
+    assert_wsa_ok(shutdown(c, SD_SEND));
+    wait_event(ev, 5000);
+    assert_true(WSAGetOverlappedResult(d, &ov, &n, TRUE, &rfl));
+    assert_int_equal(n, 0);
+    WSACloseEvent(ev);
+    closesocket(c);
+    closesocket(d);
+}
+
 /* A truncated datagram completes with WSAEMSGSIZE and MSG_PARTIAL. */
 static void test_pending_truncated(void **state)
 {
@@ -724,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_immediate_completion),
         cmocka_unit_test(test_pending_receive),
         cmocka_unit_test(test_pending_truncated),
+        cmocka_unit_test(test_pending_stream_receive),
         cmocka_unit_test(test_pending_stream_sends_in_order),
         cmocka_unit_test(test_routine_runs_in_alertable_wait),
         cmocka_unit_test(test_routine_after_immediate),
