@@ -1,0 +1,111 @@
+/*
+ * test_alloc.c - no allocation on the immediate-completion path: a
+ * counting allocator (this program's own malloc family, forwarding to
+ * glibc's) shows that blocking WSASendTo, and overlapped WSASendTo and
+ * WSASend with an event that complete at once, allocate nothing once the
+ * socket and the engine are set up. Skips where the allocator is not ours
+ * (sanitizers, valgrind replace it).
+ */
+#define _GNU_SOURCE
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#endif
+
+static _Atomic long allocs;
+
+#ifndef SANITIZED /* the sanitizers bring their own allocator */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+
+void *malloc(size_t n)
+{
+    atomic_fetch_add(&allocs, 1);
+    return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+    atomic_fetch_add(&allocs, 1);
+    return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+    atomic_fetch_add(&allocs, 1);
+    return __libc_realloc(p, n);
+}
+void free(void *p)
+{
+    __libc_free(p);
+}
+#endif
+
+static void test_immediate_paths_allocate_nothing(void **state)
+{
+    (void)state;
+    SOCKET a, b;
+    ws2t_udp_pair(AF_INET, &a, &b, 0);
+    SOCKADDR_STORAGE to;
+    int tolen;
+    ws2t_name(b, &to, &tolen);
+    int big = 4 << 20;
+    setsockopt(b, SOL_SOCKET, SO_RCVBUF, (char *)&big, sizeof(big));
+    char msg[64] = "payload";
+    WSABUF wb[2] = {{32, msg}, {32, msg + 32}};
+    WSAEVENT ev = WSACreateEvent();
+    WSAOVERLAPPED ov;
+    DWORD sent;
+    /* Warm up: the first overlapped call starts the engine. */
+    memset(&ov, 0, sizeof(ov));
+    ov.hEvent = ev;
+    assert_int_equal(WSASendTo(a, wb, 2, &sent, 0, (struct sockaddr *)&to,
+                               tolen, &ov, NULL),
+                     0);
+    long before = atomic_load(&allocs);
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(WSASendTo(a, wb, 2, &sent, 0, (struct sockaddr *)&to,
+                                   tolen, NULL, NULL),
+                         0);
+        memset(&ov, 0, sizeof(ov));
+        ov.hEvent = ev;
+        assert_int_equal(WSASendTo(a, wb, 2, &sent, 0, (struct sockaddr *)&to,
+                                   tolen, &ov, NULL),
+                         0);
+        assert_true(HasOverlappedIoCompleted(&ov));
+        WSAResetEvent(ev);
+    }
+    long after = atomic_load(&allocs);
+    if (after != before)
+        fail_msg("%ld allocations in 400 immediate sends", after - before);
+    WSACloseEvent(ev);
+    closesocket(a);
+    closesocket(b);
+}
+
+int main(void)
+{
+    long n0 = atomic_load(&allocs);
+    void *p = malloc(1);
+    free(p);
+    if (atomic_load(&allocs) == n0) {
+        printf("SKIP: the allocator is not this program's (sanitizer or "
+               "valgrind)\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_immediate_paths_allocate_nothing),
+    };
+    return cmocka_run_group_tests(tests, ws2t_startup, ws2t_cleanup);
+}
