@@ -5,7 +5,9 @@
 #   make check     deps, build, ctest; then AddressSanitizer+UBSan and
 #                  ThreadSanitizer builds ($(ASAN_CC)) with ctest there too,
 #                  and the unit tests under valgrind memcheck
-#   make demo      deps, build, then the UDP echo example over loopback
+#   make demo      deps, build, then ws2perf's loopback suite (~20 s)
+#   make bench     deps, build, then ws2perf --vs-raw (ws2posix against raw
+#                  Linux calls, median ratios) and bench/callgrind.sh
 #   make install   cmake --install to $(PREFIX)
 #   make clean     remove both build directories
 #
@@ -29,7 +31,7 @@ DEPS := cmake gcc clang make pkg-config libcmocka-dev liburing-dev \
 
 CTEST := ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-.PHONY: all deps build check demo install clean
+.PHONY: all deps build check demo bench install clean
 
 all: build
 
@@ -85,11 +87,19 @@ check: deps build
 	else echo "check: FAILED (see above)"; fi; \
 	exit $$rc
 
-# A later issue replaces this with the ws2perf benchmark.
+# ws2perf with its defaults: UDP 64 B in the four modes (K=1 and K=32),
+# TCP 16 x 4 KiB blocking and overlapped K=4, 2 s each, then a table.
 demo: deps build
-	@echo "=== UDP echo over loopback: udp_echo_server and two udp_echo_client runs"
-	sh examples/run_pair.sh $(BUILD)/examples/udp_echo_server \
-	    $(BUILD)/examples/udp_echo_client 127.0.0.1 2 8
+	@echo "=== ws2perf: the loopback suite"
+	$(BUILD)/tools/ws2perf
+
+# ws2posix against raw Linux calls in the same process, interleaved rounds
+# (median ratio per workload), then instructions per call under callgrind.
+bench: deps build
+	@echo "=== ws2perf --vs-raw"
+	$(BUILD)/tools/ws2perf --vs-raw
+	@echo "=== bench/callgrind.sh"
+	sh bench/callgrind.sh $(BUILD)/tools/ws2perf
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

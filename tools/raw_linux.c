@@ -1,0 +1,372 @@
+/*
+ * raw_linux.c - the raw Linux baselines of ws2perf: what a Linux program
+ * would write by hand for the same workloads (sendto, sendmmsg, writev,
+ * io_uring through liburing). It owns its sockets and its receiver thread,
+ * shaped like ws2perf's own (one recv per datagram, SO_RCVBUF 4 MiB, a
+ * 100 ms receive timeout to notice the end), so the two sides differ only
+ * in the sending calls. Linux only; only Linux headers and liburing here.
+ */
+#include "raw_linux.h"
+
+#include <errno.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RAW_RCVBUF (4 << 20)
+#define RAW_MAX_K 1024
+#define RAW_MAX_BUFS 1024
+#define RAW_CLOCK_EVERY 64
+
+struct receiver {
+    int fd;
+    int stream;
+    atomic_int stop;
+    unsigned long long expect; /* datagrams sent, valid once stop is set */
+    atomic_ullong bytes, msgs;
+    pthread_t thread;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu(void)
+{
+    return (double)clock() / (double)CLOCKS_PER_SEC;
+}
+
+const char *raw_kind_name(int kind)
+{
+    static const char *names[RAW_KINDS] = {"sendto", "sendmmsg", "io_uring",
+                                           "writev", "io_uring"};
+    return kind >= 0 && kind < RAW_KINDS ? names[kind] : "?";
+}
+
+static void *receive_main(void *p)
+{
+    struct receiver *r = p;
+    static _Thread_local char buf[256 * 1024];
+
+    for (;;) {
+        ssize_t n = recv(r->fd, buf, sizeof(buf), 0);
+        if (n > 0) {
+            atomic_fetch_add_explicit(&r->bytes, (unsigned long long)n,
+                                      memory_order_relaxed);
+            atomic_fetch_add_explicit(&r->msgs, 1, memory_order_relaxed);
+            if (!r->stream && atomic_load(&r->stop) &&
+                atomic_load(&r->msgs) >= r->expect)
+                break;
+            continue;
+        }
+        if (n == 0)
+            break; /* the stream's end */
+        if (errno == EINTR)
+            continue;
+        if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+            !atomic_load(&r->stop))
+            continue;
+        break; /* timed out after the end, or an error */
+    }
+    return NULL;
+}
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "ws2perf: raw: %s: %s\n", what, strerror(errno));
+    return -1;
+}
+
+static int loopback(int type, struct sockaddr_in *addr)
+{
+    socklen_t len = sizeof(*addr);
+    int fd = socket(AF_INET, type, 0);
+    if (fd < 0)
+        return -1;
+    memset(addr, 0, sizeof(*addr));
+    addr->sin_family = AF_INET;
+    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) < 0 ||
+        getsockname(fd, (struct sockaddr *)addr, &len) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void receive_options(int fd)
+{
+    int rcvbuf = RAW_RCVBUF;
+    struct timeval tv = {0, 100000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* Sets up the sending socket in *out and the receiver; for TCP a connected
+ * pair. */
+static int open_pair(const struct raw_spec *spec, struct receiver *r,
+                     int *out, struct sockaddr_in *to)
+{
+    int stream = spec->kind >= RAW_TCP_WRITEV;
+    memset(r, 0, sizeof(*r));
+    r->stream = stream;
+    if (!stream) {
+        r->fd = loopback(SOCK_DGRAM, to);
+        if (r->fd < 0)
+            return fail("UDP receiver");
+        *out = socket(AF_INET, SOCK_DGRAM, 0);
+        if (*out < 0)
+            return fail("UDP socket");
+    } else {
+        int lfd = loopback(SOCK_STREAM, to);
+        if (lfd < 0 || listen(lfd, 1) < 0)
+            return fail("TCP listener");
+        *out = socket(AF_INET, SOCK_STREAM, 0);
+        if (*out < 0 || connect(*out, (struct sockaddr *)to, sizeof(*to)) < 0)
+            return fail("TCP connect");
+        r->fd = accept(lfd, NULL, NULL);
+        close(lfd);
+        if (r->fd < 0)
+            return fail("TCP accept");
+    }
+    receive_options(r->fd);
+    if (spec->receive &&
+        pthread_create(&r->thread, NULL, receive_main, r) != 0) {
+        errno = EAGAIN;
+        return fail("receiver thread");
+    }
+    return 0;
+}
+
+static void close_pair(const struct raw_spec *spec, struct receiver *r,
+                       int fd, struct raw_result *res)
+{
+    r->expect = res->ops;
+    atomic_store(&r->stop, 1);
+    if (r->stream)
+        shutdown(fd, SHUT_WR);
+    if (spec->receive)
+        pthread_join(r->thread, NULL);
+    close(fd);
+    close(r->fd);
+    res->bytes_received = atomic_load(&r->bytes);
+    res->msgs_received = atomic_load(&r->msgs);
+}
+
+struct clock_guard {
+    unsigned long long count;
+    double deadline;
+};
+
+static int done(const struct clock_guard *g, unsigned long long ops,
+                unsigned long long *next_check)
+{
+    if (g->count)
+        return ops >= g->count;
+    if (ops < *next_check)
+        return 0;
+    *next_check = ops + RAW_CLOCK_EVERY;
+    return now() >= g->deadline;
+}
+
+/* How many of k may still go without passing the count. */
+static unsigned batch(const struct clock_guard *g, unsigned long long ops,
+                      unsigned k)
+{
+    if (g->count && g->count - ops < k)
+        return (unsigned)(g->count - ops);
+    return k;
+}
+
+static void udp_sendto(int fd, const struct sockaddr_in *to, const char *buf,
+                       const struct raw_spec *spec,
+                       const struct clock_guard *g, struct raw_result *res)
+{
+    unsigned long long next = 0;
+    while (!done(g, res->ops, &next)) {
+        ssize_t n = sendto(fd, buf, spec->size, 0, (const struct sockaddr *)to,
+                           sizeof(*to));
+        res->calls++;
+        if (n < 0) {
+            res->errors++;
+            continue;
+        }
+        res->ops++;
+        res->bytes_sent += (unsigned long long)n;
+    }
+}
+
+static void udp_sendmmsg(int fd, struct sockaddr_in *to, char *buf,
+                         const struct raw_spec *spec,
+                         const struct clock_guard *g, struct raw_result *res)
+{
+    static struct mmsghdr msgs[RAW_MAX_K];
+    static struct iovec iov;
+    unsigned long long next = 0;
+    unsigned i;
+
+    iov.iov_base = buf;
+    iov.iov_len = spec->size;
+    for (i = 0; i < spec->k; i++) {
+        memset(&msgs[i], 0, sizeof(msgs[i]));
+        msgs[i].msg_hdr.msg_name = to;
+        msgs[i].msg_hdr.msg_namelen = sizeof(*to);
+        msgs[i].msg_hdr.msg_iov = &iov;
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    while (!done(g, res->ops, &next)) {
+        unsigned n = batch(g, res->ops, spec->k);
+        int sent = sendmmsg(fd, msgs, n, 0);
+        res->calls++;
+        if (sent < 0) {
+            res->errors++;
+            continue;
+        }
+        res->ops += (unsigned)sent;
+        res->bytes_sent += (unsigned long long)sent * spec->size;
+    }
+}
+
+static void tcp_writev(int fd, char *buf, const struct raw_spec *spec,
+                       const struct clock_guard *g, struct raw_result *res)
+{
+    static struct iovec iov[RAW_MAX_BUFS];
+    unsigned long long next = 0;
+    size_t total = (size_t)spec->bufs * spec->size;
+    unsigned i;
+
+    for (i = 0; i < spec->bufs; i++) {
+        iov[i].iov_base = buf;
+        iov[i].iov_len = spec->size;
+    }
+    while (!done(g, res->ops, &next)) {
+        ssize_t n = writev(fd, iov, (int)spec->bufs);
+        res->calls++;
+        if (n < 0) {
+            res->errors++;
+            if (errno != EINTR)
+                break;
+            continue;
+        }
+        res->bytes_sent += (unsigned long long)n;
+        /* A short write (rare on a blocking socket) counts what went. */
+        if ((size_t)n == total)
+            res->ops++;
+    }
+}
+
+/* k SQEs per submission, then waits for all k: the batch shape of an
+ * io_uring program with k requests outstanding. */
+static int uring_loop(int fd, struct sockaddr_in *to, char *buf,
+                      const struct raw_spec *spec,
+                      const struct clock_guard *g, struct raw_result *res)
+{
+    static struct iovec iov[RAW_MAX_BUFS];
+    static struct msghdr msg;
+    struct io_uring ring;
+    unsigned long long next = 0;
+    int stream = spec->kind == RAW_TCP_URING;
+    unsigned nbufs = stream ? spec->bufs : 1, i;
+    int rc = io_uring_queue_init(spec->k < 8 ? 8 : spec->k * 2, &ring, 0);
+
+    if (rc < 0) {
+        errno = -rc;
+        return fail("io_uring_queue_init");
+    }
+    for (i = 0; i < nbufs; i++) {
+        iov[i].iov_base = buf;
+        iov[i].iov_len = spec->size;
+    }
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_name = to;
+    msg.msg_namelen = sizeof(*to);
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    while (!done(g, res->ops, &next)) {
+        unsigned n = batch(g, res->ops, spec->k), got = 0;
+        for (i = 0; i < n; i++) {
+            struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+            if (stream)
+                io_uring_prep_writev(sqe, fd, iov, nbufs, 0);
+            else
+                io_uring_prep_sendmsg(sqe, fd, &msg, 0);
+        }
+        rc = io_uring_submit_and_wait(&ring, n);
+        res->calls++;
+        if (rc < 0 && rc != -EINTR) {
+            errno = -rc;
+            io_uring_queue_exit(&ring);
+            return fail("io_uring_submit_and_wait");
+        }
+        while (got < n) {
+            struct io_uring_cqe *cqe;
+            rc = io_uring_wait_cqe(&ring, &cqe);
+            if (rc < 0)
+                continue;
+            if (cqe->res < 0) {
+                res->errors++;
+            } else {
+                res->bytes_sent += (unsigned)cqe->res;
+                if ((unsigned)cqe->res == nbufs * spec->size)
+                    res->ops++;
+            }
+            io_uring_cqe_seen(&ring, cqe);
+            got++;
+        }
+    }
+    io_uring_queue_exit(&ring);
+    return 0;
+}
+
+int raw_run(const struct raw_spec *spec, struct raw_result *res)
+{
+    static char buf[256 * 1024];
+    struct receiver r;
+    struct sockaddr_in to;
+    struct clock_guard g;
+    double t0, c0;
+    int fd = -1, rc = 0;
+
+    memset(res, 0, sizeof(*res));
+    if (spec->k == 0 || spec->k > RAW_MAX_K || spec->bufs > RAW_MAX_BUFS ||
+        spec->size > sizeof(buf)) {
+        fprintf(stderr, "ws2perf: raw: k, bufs or size out of range\n");
+        return -1;
+    }
+    if (open_pair(spec, &r, &fd, &to) < 0)
+        return -1;
+    memset(buf, 'r', sizeof(buf));
+    g.count = spec->count;
+    t0 = now();
+    c0 = cpu();
+    g.deadline = t0 + spec->seconds;
+    switch (spec->kind) {
+    case RAW_UDP_SENDTO:
+        udp_sendto(fd, &to, buf, spec, &g, res);
+        break;
+    case RAW_UDP_SENDMMSG:
+        udp_sendmmsg(fd, &to, buf, spec, &g, res);
+        break;
+    case RAW_TCP_WRITEV:
+        tcp_writev(fd, buf, spec, &g, res);
+        break;
+    default:
+        rc = uring_loop(fd, &to, buf, spec, &g, res);
+        break;
+    }
+    res->seconds = now() - t0;
+    close_pair(spec, &r, fd, res);
+    res->cpu = cpu() - c0;
+    return rc;
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# smoke.sh - ws2perf_smoke: a tiny --count of each workload in each mode,
+# with --json, under both engines. Passes when every run exits 0, prints
+# one JSON object per workload, has no errors, and TCP's bytes sent equal
+# bytes received (UDP may lose datagrams over loopback; loss is reported).
+#
+#   smoke.sh WS2PERF
+set -u
+perf=$1
+out=$(mktemp) || exit 1
+trap 'rm -f "$out"' EXIT
+rc=0
+for engine in io_uring epoll; do
+    for mode in blocking nonblocking event routine; do
+        if ! WS2POSIX_ENGINE=$engine "$perf" --udp --tcp --mode $mode \
+                -k 4 --count 200 --json >"$out"; then
+            echo "FAIL: $engine $mode: ws2perf exited non-zero"
+            cat "$out"
+            rc=1
+            continue
+        fi
+        cat "$out"
+        n=$(grep -c '^{"name":' "$out")
+        if [ "$n" -ne 2 ]; then
+            echo "FAIL: $engine $mode: $n results, expected 2"
+            rc=1
+        fi
+        if grep -v '"errors":0,' "$out" | grep -q .; then
+            echo "FAIL: $engine $mode: errors reported"
+            rc=1
+        fi
+        tcp=$(grep '"proto":"tcp"' "$out")
+        sent=$(echo "$tcp" | sed -n 's/.*"bytes_sent":\([0-9]*\).*/\1/p')
+        recv=$(echo "$tcp" | sed -n 's/.*"bytes_received":\([0-9]*\).*/\1/p')
+        if [ -z "$sent" ] || [ "$sent" != "$recv" ] || [ "$sent" -eq 0 ]; then
+            echo "FAIL: $engine $mode: TCP sent '$sent' received '$recv'"
+            rc=1
+        fi
+    done
+done
+[ $rc -eq 0 ] && echo "PASS: ws2perf smoke"
+exit $rc
