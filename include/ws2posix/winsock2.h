@@ -81,33 +81,31 @@ int WSAAPI __WSAFDIsSet(SOCKET fd, fd_set *set);
 #undef FD_SET
 #undef FD_ZERO
 #undef FD_ISSET
-#define FD_CLR(fd, set)                                                        \
-    do {                                                                       \
-        u_int ws2__i;                                                          \
-        for (ws2__i = 0; ws2__i < ((fd_set *)(set))->fd_count; ws2__i++) {    \
-            if (((fd_set *)(set))->fd_array[ws2__i] == (SOCKET)(fd)) {        \
-                while (ws2__i < ((fd_set *)(set))->fd_count - 1) {            \
-                    ((fd_set *)(set))->fd_array[ws2__i] =                     \
-                        ((fd_set *)(set))->fd_array[ws2__i + 1];              \
-                    ws2__i++;                                                  \
-                }                                                              \
-                ((fd_set *)(set))->fd_count--;                                 \
-                break;                                                         \
-            }                                                                  \
-        }                                                                      \
-    } while (0)
-#define FD_SET(fd, set)                                                        \
-    do {                                                                       \
-        u_int ws2__i;                                                          \
-        for (ws2__i = 0; ws2__i < ((fd_set *)(set))->fd_count; ws2__i++)      \
-            if (((fd_set *)(set))->fd_array[ws2__i] == (SOCKET)(fd))          \
-                break;                                                         \
-        if (ws2__i == ((fd_set *)(set))->fd_count &&                          \
-            ((fd_set *)(set))->fd_count < FD_SETSIZE) {                        \
-            ((fd_set *)(set))->fd_array[ws2__i] = (SOCKET)(fd);               \
-            ((fd_set *)(set))->fd_count++;                                     \
-        }                                                                      \
-    } while (0)
+/* Functions behind the macros, so that a compiler checks them once, and
+ * not in every caller where it cannot see that FD_ZERO emptied the set. */
+static inline void ws2__fd_clr(SOCKET fd, fd_set *set)
+{
+    u_int i;
+    for (i = 0; i < set->fd_count; i++) {
+        if (set->fd_array[i] == fd) {
+            for (; i + 1 < set->fd_count; i++)
+                set->fd_array[i] = set->fd_array[i + 1];
+            set->fd_count--;
+            return;
+        }
+    }
+}
+static inline void ws2__fd_set(SOCKET fd, fd_set *set)
+{
+    u_int i;
+    for (i = 0; i < set->fd_count; i++)
+        if (set->fd_array[i] == fd)
+            return;
+    if (set->fd_count < FD_SETSIZE)
+        set->fd_array[set->fd_count++] = fd;
+}
+#define FD_CLR(fd, set) ws2__fd_clr((SOCKET)(fd), (fd_set *)(set))
+#define FD_SET(fd, set) ws2__fd_set((SOCKET)(fd), (fd_set *)(set))
 #define FD_ZERO(set) (((fd_set *)(set))->fd_count = 0)
 #define FD_ISSET(fd, set) __WSAFDIsSet((SOCKET)(fd), (fd_set *)(set))
 

@@ -3,10 +3,50 @@
  * overlapped request finished when no completion routine was given. The
  * result goes into lpOverlapped (InternalHigh the byte count, then
  * Internal the WSA error, with release ordering, so that a thread polling
- * HasOverlappedIoCompleted sees the count), then the event is set.
+ * HasOverlappedIoCompleted sees the count), then the event is set, then a
+ * packet goes to the socket's completion port, if it has one.
+ *
+ * Windows' rules for the port: no packet when the low bit of hEvent is set
+ * (the application asked for the event only), nor for a request that
+ * succeeded inside the call on a socket with
+ * FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. An explicit event is set in every
+ * case: FILE_SKIP_SET_EVENT_ON_HANDLE concerns the file object's own event
+ * ("If an explicit event is provided for the request, it is still
+ * signaled", SetFileCompletionNotificationModes), which a SOCKET here does
+ * not have.
  */
 #include "api/api.h"
 #include "sync/sync.h"
+#include "windows.h"
+
+void ws2__complete(SOCKET s, LPWSAOVERLAPPED ov, DWORD err, DWORD bytes,
+                   int immediate)
+{
+    HANDLE ev = ov->hEvent;
+    /* A request cancelled by closesocket completes after the close: the
+     * slot is found while the request still references it. */
+    struct ws2__slot *slot = ws2__handle_ref_any(s);
+    struct ws2__slot *port = NULL;
+    ULONG_PTR key = 0;
+    uint32_t modes = 0;
+    if (slot) {
+        port = atomic_load_explicit(&slot->port_slot, memory_order_acquire);
+        key = slot->port_key;
+        modes = atomic_load_explicit(&slot->notify_modes,
+                                     memory_order_relaxed);
+    }
+    ov->InternalHigh = bytes;
+    __atomic_store_n(&ov->Internal, (ULONG_PTR)err, __ATOMIC_RELEASE);
+    /* From here on ov may be reused by the application: only the pointer
+     * value travels on. */
+    if (ev)
+        ws2__event_set((WSAEVENT)((uintptr_t)ev & ~(uintptr_t)1));
+    if (port && !((uintptr_t)ev & 1) &&
+        !(immediate && !err && (modes & FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)))
+        ws2__port_post(ws2__port_of(port), key, ov, bytes, err);
+    if (slot)
+        ws2__handle_unref(slot);
+}
 
 WS2_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s,
                                                    LPWSAOVERLAPPED ov,
@@ -14,16 +54,10 @@ WS2_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s,
                                                    DWORD cbTransferred,
                                                    LPINT lpErrno)
 {
-    (void)s;
     if (!ov) {
         *lpErrno = WSA_INVALID_PARAMETER;
         return SOCKET_ERROR;
     }
-    HANDLE ev = ov->hEvent;
-    ov->InternalHigh = cbTransferred;
-    __atomic_store_n(&ov->Internal, (ULONG_PTR)dwError, __ATOMIC_RELEASE);
-    /* The low bit of hEvent is the completion ports' business. */
-    if (ev)
-        ws2__event_set((WSAEVENT)((uintptr_t)ev & ~(uintptr_t)1));
+    ws2__complete(s, ov, dwError, cbTransferred, 0);
     return 0;
 }

@@ -99,6 +99,9 @@ SOCKET ws2__handle_create(DWORD catalog_id, struct ws2__provider *prov,
     slot->release = release;
     slot->next_free = 0;
     slot->index = idx;
+    slot->port_key = 0;
+    atomic_store_explicit(&slot->port_slot, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->notify_modes, 0, memory_order_relaxed);
     atomic_store_explicit(&slot->state, ((uint64_t)gen << 32) | OPEN_BIT | 1,
                           memory_order_release);
     atomic_fetch_add_explicit(&open_count, 1, memory_order_relaxed);
@@ -133,10 +136,37 @@ struct ws2__slot *ws2__handle_ref(SOCKET s)
     }
 }
 
+struct ws2__slot *ws2__handle_ref_any(SOCKET s)
+{
+    uint32_t idx, gen;
+    if (!decode(s, &idx, &gen))
+        return NULL;
+    struct ws2__slot *slot = slot_at(idx);
+    if (!slot)
+        return NULL;
+    uint64_t st = atomic_load_explicit(&slot->state, memory_order_acquire);
+    for (;;) {
+        /* Count 0: released, or being released (the generation moves on
+         * next); either way nothing may reach it any more. */
+        if ((uint32_t)(st >> 32) != gen || !(st & REF_MASK))
+            return NULL;
+        if (atomic_compare_exchange_weak_explicit(&slot->state, &st, st + 1,
+                                                  memory_order_acquire,
+                                                  memory_order_acquire))
+            return slot;
+    }
+}
+
 static void release_slot(struct ws2__slot *slot, uint64_t st)
 {
     if (slot->release)
         slot->release(slot->ctx);
+    /* A socket's port association ends with the socket (the port may be
+     * released with it, which takes table_lock: not held here). */
+    struct ws2__slot *port = atomic_exchange_explicit(&slot->port_slot, NULL,
+                                                      memory_order_acq_rel);
+    if (port)
+        ws2__handle_unref(port);
     slot->ctx = 0;
     slot->release = NULL;
     slot->prov = NULL;

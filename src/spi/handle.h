@@ -21,6 +21,14 @@ struct ws2__slot {
     void (*release)(DWORD_PTR ctx);
     uint32_t next_free;
     uint32_t index;
+    /* The completion port a socket is associated with: a counted reference
+     * on the port's own slot, set once (CreateIoCompletionPort) and dropped
+     * when this slot is released; port_key is written before port_slot is
+     * published (release), so a reader that sees port_slot sees its key. */
+    struct ws2__slot *_Atomic port_slot;
+    ULONG_PTR port_key;
+    /* SetFileCompletionNotificationModes' flags, only ever added to. */
+    _Atomic uint32_t notify_modes;
 };
 
 /* A new handle for a provider's socket context. release (may be NULL) runs
@@ -33,6 +41,10 @@ SOCKET ws2__handle_create(DWORD catalog_id, struct ws2__provider *prov,
  * not a handle). */
 struct ws2__slot *ws2__handle_ref(SOCKET s);
 void ws2__handle_unref(struct ws2__slot *slot);
+/* A counted reference to a handle's slot while anything still references
+ * it, open or already closed (a request that a closesocket cancelled
+ * completes after the close), or NULL once the slot is released. */
+struct ws2__slot *ws2__handle_ref_any(SOCKET s);
 /* Closes the handle: lookups fail from now on; the slot is released when the
  * last reference goes. Returns 0, or WSAENOTSOCK. */
 int ws2__handle_close(SOCKET s);

@@ -58,4 +58,48 @@ int ws2__thread_close(LPWSATHREADID tid);
  * record. */
 int ws2__apc_queue_id(const WSATHREADID *tid, LPWSAUSERAPC fn, DWORD_PTR ctx);
 
+/* ---- I/O completion ports (port.c) ----
+ * A port is a handle of the same table (catalog id 0, no provider), told
+ * apart by its release hook. Packets are delivered FIFO; waiting threads
+ * are woken LIFO, each handed its packet directly; a thread that dequeued
+ * counts as running on the port until it asks again (or exits), and no
+ * more than the port's concurrency value run at once. */
+struct ws2__slot;
+struct ws2__port;
+/* One dequeued packet; status is the request's WSA error (0: success). */
+struct ws2__packet_out {
+    ULONG_PTR key;
+    LPWSAOVERLAPPED ov;
+    DWORD bytes;
+    DWORD status;
+};
+/* A new port (concurrency 0: the number of CPUs), or NULL with *err
+ * (ERROR_NOT_ENOUGH_MEMORY). */
+HANDLE ws2__port_create(DWORD concurrency, int *err);
+/* A counted reference on an open port's slot, or NULL. */
+struct ws2__slot *ws2__port_ref(HANDLE h, struct ws2__port **port);
+/* The port behind a slot ws2__port_ref returned or a socket holds. */
+struct ws2__port *ws2__port_of(struct ws2__slot *slot);
+/* 0, or ERROR_INVALID_HANDLE. Wakes every waiter with
+ * ERROR_ABANDONED_WAIT_0. */
+int ws2__port_close(HANDLE h);
+/* Queues a packet (or hands it to a waiting thread). 0, or
+ * ERROR_NOT_ENOUGH_MEMORY. A port whose handle is closed takes nothing
+ * (nobody can dequeue it) and returns 0. */
+int ws2__port_post(struct ws2__port *port, ULONG_PTR key,
+                   LPWSAOVERLAPPED ov, DWORD bytes, DWORD status);
+/* Dequeues 1..max packets. Returns how many (> 0), or 0 with *err:
+ * WAIT_TIMEOUT, ERROR_ABANDONED_WAIT_0 (the port was closed while
+ * waiting), WAIT_IO_COMPLETION (alertable: APCs ran). */
+unsigned ws2__port_get(struct ws2__port *port, struct ws2__packet_out *out,
+                       unsigned max, DWORD timeout_ms, BOOL alertable,
+                       DWORD *err);
+
+/* ---- completion of a request without a routine (src/spi/complete.c) ----
+ * lpOverlapped's result, then its event, then a packet to the socket's
+ * port (see complete.c for Windows' rules). immediate: the request
+ * completed inside the call that started it. */
+void ws2__complete(SOCKET s, LPWSAOVERLAPPED ov, DWORD err, DWORD bytes,
+                   int immediate);
+
 #endif

@@ -102,7 +102,7 @@ void ws2__tcpip_complete_now(SOCKET s, LPWSAOVERLAPPED ov,
     int e;
     if (!cr) {
         ov->Offset = flags;
-        WPUCompleteOverlappedRequest(s, ov, err, bytes, &e);
+        ws2__complete(s, ov, err, bytes, 1); /* completed inside the call */
         return;
     }
     struct oreq *o = calloc(1, sizeof(*o));
@@ -246,14 +246,30 @@ static int start(struct oreq *o, LPWSAOVERLAPPED ov,
     return ws2__tcpip_fail(lpErrno, WSA_IO_PENDING);
 }
 
+/* A socket bound to a completion port takes no completion routine: each
+ * request completes to one place, and NT refuses an APC routine on a file
+ * with a port (STATUS_INVALID_PARAMETER, which Winsock reports as
+ * WSAEINVAL). */
+static int on_port(const struct ws2__tsock *sk)
+{
+    struct ws2__slot *slot = ws2__handle_ref_any(sk->handle);
+    if (!slot)
+        return 0;
+    int bound = atomic_load_explicit(&slot->port_slot,
+                                     memory_order_acquire) != NULL;
+    ws2__handle_unref(slot);
+    return bound;
+}
+
 static int check_call(const struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
                       LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
 {
-    (void)sk;
     /* A routine needs its lpOverlapped, whose hEvent is free for the
      * caller's context. */
     if (ws2__bad_ptr(ov) || (cr && ws2__bad_ptr((const void *)cr)))
         return WSAEFAULT;
+    if (cr && on_port(sk))
+        return WSAEINVAL;
     return ws2__engine_start() ? WSAENOBUFS : 0;
 }
 
