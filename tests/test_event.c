@@ -19,6 +19,8 @@
 
 #include "spi/provider.h"
 #include "sync/sync.h"
+#include "spi/handle.h"
+#include "sync/sync_int.h"
 
 static double now_ms(void)
 {
@@ -369,13 +371,26 @@ static void *wait_two(void *arg)
     return NULL;
 }
 
+/* Until another thread is really waiting on h (bounded): a fixed sleep is
+ * not enough on a loaded machine. */
+static void until_waited_on(WSAEVENT h)
+{
+    struct ws2__event *e;
+    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    assert_non_null(slot);
+    for (int i = 0; i < 5000 && atomic_load(&e->nwaiters) == 0; i++)
+        msleep(1);
+    assert_true(atomic_load(&e->nwaiters) > 0);
+    ws2__handle_unref(slot);
+}
+
 static void test_close_while_waiting(void **state)
 {
     (void)state;
     struct close_arg c = {{make_event(), make_event()}, POISON, 300};
     pthread_t tid;
     start(&tid, wait_two, &c);
-    msleep(50);
+    until_waited_on(c.ev[0]);
     assert_true(WSACloseEvent(c.ev[0]));
     assert_bool_error(WSASetEvent(c.ev[0]), WSA_INVALID_HANDLE);
     join(tid);
@@ -385,7 +400,7 @@ static void test_close_while_waiting(void **state)
     c.result = POISON;
     c.timeout = 10000;
     start(&tid, wait_two, &c);
-    msleep(50);
+    until_waited_on(c.ev[0]);
     assert_true(WSACloseEvent(c.ev[0]));
     assert_true(WSASetEvent(c.ev[1]));
     join(tid);

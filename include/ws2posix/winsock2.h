@@ -769,6 +769,10 @@ BOOL WSAAPI WSAResetEvent(WSAEVENT hEvent);
 DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
                                       BOOL fWaitAll, DWORD dwTimeout,
                                       BOOL fAlertable);
+int WSAAPI WSAEventSelect(SOCKET s, WSAEVENT hEventObject,
+                          LONG lNetworkEvents);
+int WSAAPI WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
+                                LPWSANETWORKEVENTS lpNetworkEvents);
 BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                    LPDWORD lpcbTransfer, BOOL fWait,
                                    LPDWORD lpdwFlags);

@@ -26,6 +26,8 @@ extern const struct ws2__backend ws2__uring_backend, ws2__epoll_backend;
 struct msghdr *ws2__req_msg(struct ws2__req *r, int dir);
 /* Takes q's head off the queue (q->lock held). */
 struct ws2__req *ws2__q_pop(struct ws2__ioq *q);
+/* A finished connect's outcome: 0 or -errno (SO_ERROR). */
+int ws2__so_error(int fd);
 /* Calls r->done with the result (no lock held). */
 void ws2__req_finish(struct ws2__req *r, int res, int msg_flags);
 

@@ -51,6 +51,11 @@ void ws2__esock_init(struct ws2__esock *es, int fd)
     }
 }
 
+void ws2__esock_refd(struct ws2__esock *es)
+{
+    __atomic_store_n(&es->registered, 0, __ATOMIC_RELEASE);
+}
+
 void ws2__esock_fini(struct ws2__esock *es, void (*release)(void *),
                      void *arg)
 {
@@ -105,6 +110,15 @@ struct ws2__req *ws2__q_pop(struct ws2__ioq *q)
     return r;
 }
 
+int ws2__so_error(int fd)
+{
+    int e = 0;
+    socklen_t len = sizeof(e);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+        return -errno;
+    return -e;
+}
+
 void ws2__req_finish(struct ws2__req *r, int res, int msg_flags)
 {
     if (res < 0)
@@ -122,6 +136,7 @@ int ws2__engine_submit(struct ws2__esock *es, int dir, struct ws2__req *r)
     r->next = NULL;
     r->cancelled = 0;
     r->polling = 0;
+    r->started = 0;
     /* Released here, acquired by the io_uring reaper: the kernel's ring is
      * the real hand-over, which a race detector cannot see. */
     __atomic_store_n(&r->q, q, __ATOMIC_RELEASE);

@@ -25,12 +25,20 @@
 
 enum { WS2__DIR_SEND = 0, WS2__DIR_RECV = 1 };
 
+/* What a request does. A data request moves bytes (sendmsg/recvmsg); an
+ * accept request sits in a listening socket's receive queue and ends with
+ * the new connection's fd as its result (the peer's Linux address in addr);
+ * a connect request sits in the send queue and connects to addr, ending
+ * with 0 or the connection's error. */
+enum { WS2__REQ_DATA = 0, WS2__REQ_ACCEPT = 1, WS2__REQ_CONNECT = 2 };
+
 struct ws2__req;
 typedef void (*ws2__req_done_fn)(struct ws2__req *r, int err, size_t bytes,
                                  int msg_flags);
 
 struct ws2__req {
     /* Filled by the submitter. */
+    int kind;       /* WS2__REQ_*; 0 (data) for sends and receives */
     int stream;     /* a stream send completes only when all bytes went */
     int lflags;     /* Linux MSG_* flags */
     struct iovec *iov; /* iov_inline or a heap array the submitter owns */
@@ -46,7 +54,8 @@ struct ws2__req {
     size_t sent;       /* a stream send's progress */
     int cancelled;
     int polling;       /* io_uring: waiting for readiness first */
-    unsigned char msg[64]; /* struct msghdr storage */
+    int started;       /* a connect handed to Linux, now waiting */
+    _Alignas(void *) unsigned char msg[64]; /* struct msghdr storage */
 };
 
 /* One direction of a socket. */
@@ -72,6 +81,9 @@ int ws2__engine_start(void);
 /* "io_uring" or "epoll" (after a successful start). */
 const char *ws2__engine_name(void);
 void ws2__esock_init(struct ws2__esock *es, int fd);
+/* es's fd now names another connection (dup3 over it): the old one's
+ * readiness registration went with it. */
+void ws2__esock_refd(struct ws2__esock *es);
 /* Ends the engine's interest in es (no request may be left): release(arg)
  * then runs once, at once or on the reaper thread when that thread may
  * still look at es. release closes the fd and frees es's memory. */

@@ -8,6 +8,8 @@
  * wake-up being lost.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -38,6 +40,56 @@ static void ensure_registered(struct ws2__esock *es)
         __atomic_store_n(&es->registered, 1, __ATOMIC_RELEASE);
 }
 
+/* Accept and connect have no MSG_DONTWAIT: the descriptor is made
+ * non-blocking for the one call when the application left it blocking. */
+static int nb_begin(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_NONBLOCK))
+        return -1;
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    return fl;
+}
+
+static void nb_end(int fd, int fl)
+{
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl);
+}
+
+/* One try at an accept or connect request: >= 0 done, -EAGAIN wait. */
+static int try_conn(struct ws2__ioq *q, struct ws2__req *r)
+{
+    int fd = q->es->fd, res;
+    if (r->kind == WS2__REQ_CONNECT && r->started) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        res = poll(&p, 1, 0);
+        if (res < 0)
+            return -errno;
+        return res == 0 ? -EAGAIN : ws2__so_error(fd);
+    }
+    int fl = nb_begin(fd);
+    if (r->kind == WS2__REQ_ACCEPT) {
+        socklen_t len = sizeof(r->addr);
+        res = accept4(fd, (struct sockaddr *)(void *)r->addr, &len,
+                      SOCK_CLOEXEC);
+        if (res >= 0)
+            r->addrlen = len;
+    } else {
+        res = connect(fd, (const struct sockaddr *)(void *)r->addr,
+                      r->addrlen);
+    }
+    res = res < 0 ? -errno : res;
+    nb_end(fd, fl);
+    if (r->kind == WS2__REQ_CONNECT &&
+        (res == -EINPROGRESS || res == -EALREADY || res == -EAGAIN ||
+         res == -EINTR)) {
+        r->started = 1;
+        res = -EAGAIN;
+    }
+    return res;
+}
+
 struct done {
     struct ws2__req *r;
     int res, flags;
@@ -57,11 +109,13 @@ static void kick(struct ws2__ioq *q)
         unsigned seen = atomic_load(&q->wake);
         struct ws2__req *r = q->head;
         struct msghdr *m = ws2__req_msg(r, q->dir);
-        ssize_t n = q->dir == WS2__DIR_SEND
+        ssize_t n = r->kind != WS2__REQ_DATA ? try_conn(q, r)
+                    : q->dir == WS2__DIR_SEND
                         ? sendmsg(q->es->fd, m,
                                   r->lflags | MSG_DONTWAIT | MSG_NOSIGNAL)
                         : recvmsg(q->es->fd, m, r->lflags | MSG_DONTWAIT);
-        int res = n < 0 ? -errno : (int)n;
+        int res = n < 0 ? (r->kind != WS2__REQ_DATA ? (int)n : -errno)
+                        : (int)n;
         if (res == -EINTR)
             continue;
         if (res == -EAGAIN) {
@@ -73,11 +127,12 @@ static void kick(struct ws2__ioq *q)
         if (res >= 0 && r->stream && q->dir == WS2__DIR_SEND &&
             !ws2__req_advance(r, (size_t)res))
             continue;
-        if (res >= 0 && q->dir == WS2__DIR_RECV)
+        int data = r->kind == WS2__REQ_DATA;
+        if (res >= 0 && q->dir == WS2__DIR_RECV && data)
             r->addrlen = m->msg_namelen;
         done[ndone].r = ws2__q_pop(q);
         done[ndone].res = res;
-        done[ndone].flags = res >= 0 ? m->msg_flags : 0;
+        done[ndone].flags = res >= 0 && data ? m->msg_flags : 0;
         ndone++;
     }
     int more = q->head && ndone == 64;

@@ -1,6 +1,7 @@
 /*
  * uring.c - the io_uring backend: a queue's head goes to the kernel as
- * IORING_OP_SENDMSG / IORING_OP_RECVMSG; when Linux answers EAGAIN (a
+ * IORING_OP_SENDMSG / IORING_OP_RECVMSG (IORING_OP_ACCEPT and
+ * IORING_OP_CONNECT for those kinds); when Linux answers EAGAIN (a
  * socket in non-blocking mode) the request first waits for readiness with
  * IORING_OP_POLL_ADD. The reaper thread polls the ring's descriptor before
  * it reaps (so valgrind never sees a thread parked in io_uring_enter), and
@@ -29,6 +30,16 @@ static void prep(struct ws2__ioq *q, struct ws2__req *r)
         io_uring_prep_poll_add(sqe, fd,
                                q->dir == WS2__DIR_SEND ? POLLOUT : POLLIN);
         io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)r | TAG_POLL);
+    } else if (r->kind == WS2__REQ_ACCEPT) {
+        _Static_assert(sizeof(r->addrlen) == sizeof(socklen_t), "addrlen");
+        r->addrlen = sizeof(r->addr);
+        io_uring_prep_accept(sqe, fd, (struct sockaddr *)(void *)r->addr,
+                             (socklen_t *)&r->addrlen, SOCK_CLOEXEC);
+        io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)r);
+    } else if (r->kind == WS2__REQ_CONNECT) {
+        io_uring_prep_connect(sqe, fd, (struct sockaddr *)(void *)r->addr,
+                              r->addrlen);
+        io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)r);
     } else if (q->dir == WS2__DIR_SEND) {
         io_uring_prep_sendmsg(sqe, fd, ws2__req_msg(r, q->dir),
                               (unsigned)(r->lflags | MSG_NOSIGNAL));
@@ -83,13 +94,24 @@ static void reap(uint64_t data, int res)
     pthread_mutex_lock(&q->lock);
     if (data & TAG_POLL) {
         r->polling = 0;
-        if (!r->cancelled && res >= 0) {
+        if (!r->cancelled && res >= 0 && r->started) {
+            /* A connect under way is never issued twice: its outcome is
+             * the socket's error once it is writable. */
+            res = ws2__so_error(q->es->fd);
+        } else if (!r->cancelled && res >= 0) {
             submit_step(q, r);
             pthread_mutex_unlock(&q->lock);
             return;
-        }
-        if (res >= 0)
+        } else if (res >= 0) {
             res = -ECANCELED;
+        }
+    } else if (!r->cancelled && r->kind == WS2__REQ_CONNECT &&
+               (res == -EAGAIN || res == -EINPROGRESS || res == -EALREADY)) {
+        r->started = 1;
+        r->polling = 1;
+        submit_step(q, r);
+        pthread_mutex_unlock(&q->lock);
+        return;
     } else if (!r->cancelled && res == -EAGAIN) {
         r->polling = 1;
         submit_step(q, r);
@@ -104,7 +126,7 @@ static void reap(uint64_t data, int res)
         }
         res = -ECANCELED;
     }
-    if (res >= 0 && q->dir == WS2__DIR_RECV) {
+    if (res >= 0 && q->dir == WS2__DIR_RECV && r->kind == WS2__REQ_DATA) {
         struct msghdr *m = (struct msghdr *)(void *)r->msg;
         msg_flags = m->msg_flags;
         r->addrlen = m->msg_namelen;

@@ -14,6 +14,8 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -292,6 +294,15 @@ int ws2__lx_accept(int fd, void *wsa, int *wlen)
         return -errno;
     from_linux(&ss, len, wsa, wlen);
     return nfd;
+}
+
+int ws2__lx_adopt(int fd, int nfd, int nonblock)
+{
+    int r = dup3(nfd, fd, O_CLOEXEC) < 0 ? -errno : 0;
+    close(nfd);
+    if (!r && nonblock)
+        r = ws2__lx_set_nonblock(fd, 1);
+    return r;
 }
 
 int ws2__lx_shutdown(int fd, int how)
@@ -642,4 +653,59 @@ int ws2__lx_poll(struct ws2__lx_pollfd *p, unsigned n, int64_t timeout_us)
     }
     int r = ppoll((struct pollfd *)p, n, tp, NULL);
     return r < 0 ? -errno : r;
+}
+
+/* ---- epoll, for the WSAEventSelect watcher ---- */
+
+_Static_assert(EPOLLIN == POLLIN && EPOLLPRI == POLLPRI &&
+                   EPOLLOUT == POLLOUT && EPOLLERR == POLLERR &&
+                   EPOLLHUP == POLLHUP && EPOLLRDHUP == POLLRDHUP,
+               "epoll and poll bits agree");
+
+int ws2__lx_epoll_create(void)
+{
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int ws2__lx_epoll_ctl(int epfd, int op, int fd, short events, void *ptr)
+{
+    static const int ops[] = {EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL};
+    struct epoll_event ev = {.events = (uint16_t)events, .data.ptr = ptr};
+    if (ptr) /* the wake-up descriptor (ptr NULL) stays armed */
+        ev.events |= EPOLLONESHOT;
+    return epoll_ctl(epfd, ops[op], fd, &ev) < 0 ? -errno : 0;
+}
+
+int ws2__lx_epoll_wait(int epfd, void **ptrs, unsigned max, int timeout_ms)
+{
+    struct epoll_event ev[64];
+    if (max > 64)
+        max = 64;
+    int n = epoll_wait(epfd, ev, (int)max, timeout_ms);
+    if (n < 0)
+        return -errno;
+    for (int i = 0; i < n; i++)
+        ptrs[i] = ev[i].data.ptr;
+    return n;
+}
+
+int ws2__lx_wakefd(void)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
+void ws2__lx_wakefd_signal(int fd)
+{
+    uint64_t one = 1;
+    if (write(fd, &one, sizeof(one)) < 0)
+        (void)0; /* full (never in practice): it is readable anyway */
+}
+
+void ws2__lx_wakefd_drain(int fd)
+{
+    uint64_t v;
+    if (read(fd, &v, sizeof(v)) < 0)
+        (void)0; /* nothing to drain */
 }

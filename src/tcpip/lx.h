@@ -45,6 +45,10 @@ int ws2__lx_listen(int fd, int backlog);
  * to the full length (wsa may be NULL). */
 int ws2__lx_accept(int fd, void *wsa, int *wlen);
 int ws2__lx_shutdown(int fd, int how);
+/* Makes fd refer to nfd's connection (the old one is closed) and closes
+ * nfd: AcceptEx's socket takes the accepted connection, its fd number
+ * unchanged, in one atomic step for any call racing with it. */
+int ws2__lx_adopt(int fd, int nfd, int nonblock);
 ssize_t ws2__lx_sendmsg(int fd, const struct iovec *iov, size_t n,
                         const void *wto, int wtolen, int lflags);
 /* *lmsgflags gets the Linux msg_flags. */
@@ -102,5 +106,17 @@ struct ws2__lx_pollfd {
 int ws2__lx_poll(struct ws2__lx_pollfd *p, unsigned n, int64_t timeout_us);
 extern const short ws2__lx_POLLIN, ws2__lx_POLLPRI, ws2__lx_POLLOUT,
     ws2__lx_POLLERR, ws2__lx_POLLHUP, ws2__lx_POLLNVAL, ws2__lx_POLLRDHUP;
+
+/* The WSAEventSelect watcher's epoll instance (evselect.c). Events are in
+ * the POLL* bits above; every registration is one-shot (re-armed with
+ * ws2__lx_epoll_ctl's op 1). op: 0 add, 1 modify, 2 delete. */
+int ws2__lx_epoll_create(void);
+int ws2__lx_epoll_ctl(int epfd, int op, int fd, short events, void *ptr);
+/* Up to max ready registrations' ptrs; timeout_ms < 0 waits for ever. */
+int ws2__lx_epoll_wait(int epfd, void **ptrs, unsigned max, int timeout_ms);
+/* A wake-up descriptor (eventfd): signal makes it readable, drain empties. */
+int ws2__lx_wakefd(void);
+void ws2__lx_wakefd_signal(int fd);
+void ws2__lx_wakefd_drain(int fd);
 
 #endif

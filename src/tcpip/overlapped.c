@@ -18,26 +18,8 @@
 #include <string.h>
 
 #include "sync/sync.h"
-#include "tcpip/tcpip.h"
+#include "tcpip/oreq.h"
 
-struct oreq {
-    struct ws2__req r; /* first: the engine's part */
-    struct ws2__slot *slot; /* keeps the socket, and its fd, alive */
-    struct ws2__tsock *sk;
-    SOCKET s;
-    int recv;
-    LPWSAOVERLAPPED ov;
-    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr;
-    WSATHREADID tid; /* the starting thread, referenced */
-    struct sockaddr *from;
-    LPINT fromlen;
-    void *bounce; /* a datagram with more buffers than one call takes */
-    size_t bounce_len;
-    struct iovec *user; /* the buffers a bounced receive scatters into */
-    size_t nuser;
-    DWORD err, bytes, flags;
-    struct iovec more[]; /* captured WSABUFs past the inline ones */
-};
 
 static void oreq_free(struct oreq *o)
 {
@@ -451,4 +433,20 @@ int ws2__tcpip_cancel(struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
     struct cancel_match m = {ov, thread, 0};
     ws2__engine_cancel(&sk->es, cancel_one, &m);
     return m.found;
+}
+
+/* For the extension functions (extfn.c), which build their own requests. */
+void ws2__oreq_free(struct oreq *o)
+{
+    oreq_free(o);
+}
+
+void ws2__oreq_deliver(struct oreq *o, DWORD err, DWORD bytes, DWORD flags)
+{
+    deliver(o, err, bytes, flags);
+}
+
+int ws2__oreq_start(struct oreq *o, LPWSAOVERLAPPED ov, LPINT lpErrno)
+{
+    return start(o, ov, NULL, lpErrno);
 }

@@ -87,11 +87,16 @@ static void tsock_free(void *arg)
     free(sk);
 }
 
-/* The handle is closed and the last call and request are done. */
+static void tsock_fini(struct ws2__tsock *sk)
+{
+    ws2__esock_fini(&sk->es, tsock_free, sk);
+}
+
+/* The handle is closed and the last call and request are done. The event
+ * selection's watcher lets go of the socket first (evselect.c). */
 static void tsock_release(DWORD_PTR ctx)
 {
-    struct ws2__tsock *sk = (struct ws2__tsock *)ctx;
-    ws2__esock_fini(&sk->es, tsock_free, sk);
+    ws2__evs_release((struct ws2__tsock *)ctx, tsock_fini);
 }
 
 struct ws2__tsock *ws2__tcpip_get(SOCKET s, struct ws2__slot **slot, int *err)
@@ -163,18 +168,6 @@ static int WSPAPI no_duplicate(SOCKET s, DWORD pid, LPWSAPROTOCOL_INFOW info,
                                LPINT lpErrno)
 {
     (void)s, (void)pid, (void)info;
-    return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
-}
-static int WSPAPI no_enum_events(SOCKET s, WSAEVENT ev, LPWSANETWORKEVENTS ne,
-                                 LPINT lpErrno)
-{
-    (void)s, (void)ev, (void)ne;
-    return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
-}
-static int WSPAPI no_event_select(SOCKET s, WSAEVENT ev, LONG mask,
-                                  LPINT lpErrno)
-{
-    (void)s, (void)ev, (void)mask;
     return ws2__tcpip_fail(lpErrno, WSAEOPNOTSUPP);
 }
 static BOOL WSPAPI no_qos(SOCKET s, LPWSABUF name, LPQOS qos, LPINT lpErrno)
@@ -266,6 +259,8 @@ static int WSPAPI tcpip_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
 {
     if (code == SIO_WS2POSIX_CANCEL)
         return cancel_ioctl(s, in, inlen, ret, tid, lpErrno);
+    if (code == SIO_GET_EXTENSION_FUNCTION_POINTER)
+        return ws2__tcpip_extfn(s, in, inlen, out, outlen, ret, lpErrno);
     if (code != SIO_WS2POSIX_GET_FD)
         return ioctl_common(s, code, in, inlen, out, outlen, ret, ov, cr, tid,
                             lpErrno);
@@ -307,8 +302,8 @@ int WSPAPI ws2__tcpip_startup(WORD version, LPWSPDATA data,
         .lpWSPCloseSocket = ws2__WSPCloseSocket,
         .lpWSPConnect = ws2__WSPConnect,
         .lpWSPDuplicateSocket = no_duplicate,
-        .lpWSPEnumNetworkEvents = no_enum_events,
-        .lpWSPEventSelect = no_event_select,
+        .lpWSPEnumNetworkEvents = ws2__WSPEnumNetworkEvents,
+        .lpWSPEventSelect = ws2__WSPEventSelect,
         .lpWSPGetOverlappedResult = ws2__WSPGetOverlappedResult,
         .lpWSPGetPeerName = ws2__WSPGetPeerName,
         .lpWSPGetSockName = ws2__WSPGetSockName,

@@ -100,6 +100,7 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
     } else if (ovl) {
         int r = ws2__tcpip_recv_ov(sk, s, bufs, count, got, lpFlags, lflags,
                                    from, fromlen, ov, cr, tid, lpErrno);
+        ws2__evs_reenable(sk, (lflags & ws2__lx_MSG_OOB) ? FD_OOB : FD_READ);
         ws2__tcpip_put(slot);
         return r;
     } else
@@ -145,6 +146,9 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
     }
     ws2__iovs_free(&io);
 out:
+    /* Any receive re-enables FD_READ (FD_OOB with MSG_OOB), even one that
+     * failed ("WSAEventSelect function"). */
+    ws2__evs_reenable(sk, (lflags & ws2__lx_MSG_OOB) ? FD_OOB : FD_READ);
     ws2__tcpip_put(slot);
     if (err)
         return ws2__tcpip_fail(lpErrno, err);

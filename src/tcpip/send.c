@@ -233,6 +233,9 @@ static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
     }
     if (!err && ovl) /* sent to nobody, at once */
         ws2__tcpip_complete_now(s, ov, cr, tid, 0, n, 0);
+    /* FD_WRITE is recorded again once room returns after this. */
+    if (err == WSAEWOULDBLOCK)
+        ws2__evs_reenable(sk, FD_WRITE);
     ws2__tcpip_put(slot);
     if (err)
         return ws2__tcpip_fail(lpErrno, err);

@@ -163,6 +163,7 @@ static int connect_stream(struct ws2__tsock *sk, const struct sockaddr *name,
     if (r == -EINPROGRESS) {
         atomic_store(&sk->connecting, 1);
         atomic_store(&sk->conn_err, 0);
+        ws2__evs_connecting(sk);
     }
     return ws2__wsa_error(-r, WS2__OP_CONNECT);
 }
@@ -226,6 +227,8 @@ int WSPAPI ws2__WSPListen(SOCKET s, int backlog, LPINT lpErrno)
             err = ws2__wsa_error(-r, WS2__OP_ANY);
         else
             atomic_store(&sk->listening, 1);
+        if (!r)
+            ws2__evs_reenable(sk, 0); /* FD_ACCEPT can be recorded now */
     }
     ws2__tcpip_put(slot);
     return err ? ws2__tcpip_fail(lpErrno, err) : 0;
@@ -289,6 +292,7 @@ SOCKET WSPAPI ws2__WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
              !atomic_load(&sk->closing));
     if (!nb)
         ws2__tcpip_block_end(sk);
+    ws2__evs_reenable(sk, FD_ACCEPT); /* even when accept failed */
     if (fd < 0)
         return accept_fail(slot, lpErrno,
                            atomic_load(&sk->closing)
@@ -310,6 +314,7 @@ SOCKET WSPAPI ws2__WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
                 atomic_store(&nsk->nonblocking, 1);
                 ws2__lx_set_nonblock(nsk->fd, 1);
             }
+            ws2__evs_inherit(sk, nsk);
             ws2__tcpip_put(nslot);
         }
     }
@@ -372,6 +377,7 @@ int WSPAPI ws2__WSPCloseSocket(SOCKET s, LPINT lpErrno)
     /* Each overlapped request still out completes, once, with
      * WSA_OPERATION_ABORTED; the fd stays open until the last has. */
     ws2__tcpip_cancel(sk, NULL, NULL);
+    ws2__tcpip_ext_close(sk); /* an AcceptEx waiting to fill it */
     int r = ws2__tcpip_upcalls.lpWPUCloseSocketHandle(s, lpErrno);
     ws2__tcpip_put(slot);
     return r;

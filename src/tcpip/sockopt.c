@@ -344,6 +344,9 @@ static int set_option(struct ws2__tsock *sk, int level, int name,
 int WSPAPI ws2__WSPSetSockOpt(SOCKET s, int level, int optname,
                               const char *optval, int optlen, LPINT lpErrno)
 {
+    if (level == SOL_SOCKET && (optname == SO_UPDATE_ACCEPT_CONTEXT ||
+                                optname == SO_UPDATE_CONNECT_CONTEXT))
+        return ws2__tcpip_update_context(s, optname, optval, optlen, lpErrno);
     struct ws2__slot *slot;
     struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
     if (!sk)
@@ -597,6 +600,10 @@ static int do_ioctl(struct ws2__tsock *sk, DWORD code, LPVOID in, DWORD inlen,
     case FIONBIO:
         if ((err = in_ulong(in, inlen, &v)))
             return err;
+        /* Blocking again only after WSAEventSelect(s, NULL, 0)
+         * ("WSAEventSelect function"). */
+        if (!v && ws2__evs_selected(sk))
+            return WSAEINVAL;
         if ((err = lx_err(ws2__lx_set_nonblock(sk->fd, v != 0))))
             return err;
         atomic_store(&sk->nonblocking, v != 0);

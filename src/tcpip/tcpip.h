@@ -14,6 +14,21 @@
 #include "tcpip/lx.h"
 #include "ws2spi.h"
 
+struct ws2__tsock;
+/* WSAEventSelect state of one socket (evselect.c). mask is read without
+ * the lock by the re-enabling hooks; the rest is under evselect.c's lock. */
+struct ws2__evsel {
+    _Atomic LONG mask;       /* selected FD_* events, 0: none */
+    WSAEVENT event;
+    LONG recorded;           /* recorded since the last enumeration */
+    LONG enabled;            /* may be recorded (not yet, or re-enabled) */
+    int err[FD_MAX_EVENTS];  /* iErrorCode of what is recorded */
+    short quiet;             /* Linux bits that fired meaning nothing */
+    unsigned char want_connect, in_epoll, watched, dead;
+    struct ws2__tsock *next_dead; /* released, freed by the watcher */
+    void (*fini)(struct ws2__tsock *);
+};
+
 struct ws2__tsock {
     int fd;
     int af, type, protocol; /* Windows values */
@@ -34,7 +49,9 @@ struct ws2__tsock {
     _Atomic int reuseaddr, exclusiveaddruse; /* the Windows-level values */
     _Atomic int sndbuf, rcvbuf; /* values set by the application, or -1 */
     _Atomic DWORD sndtimeo, rcvtimeo; /* milliseconds, 0 = none */
+    _Atomic int ext_busy;   /* an AcceptEx/ConnectEx on it is under way */
     struct ws2__esock es;   /* overlapped requests (engine) */
+    struct ws2__evsel evs;  /* WSAEventSelect (evselect.c) */
 };
 
 /* The upcall table given at WSPStartup. */
@@ -123,6 +140,39 @@ BOOL WSPAPI ws2__WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov,
  * thread started. Returns how many were found. */
 int ws2__tcpip_cancel(struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
                       HANDLE thread);
+
+/* evselect.c: WSAEventSelect's watcher. The hooks return at once for a
+ * socket that has no selection. */
+int WSPAPI ws2__WSPEventSelect(SOCKET, WSAEVENT, LONG, LPINT);
+int WSPAPI ws2__WSPEnumNetworkEvents(SOCKET, WSAEVENT, LPWSANETWORKEVENTS,
+                                     LPINT);
+/* A re-enabling call was made (FD_READ/FD_OOB: a receive, FD_WRITE: a send
+ * that failed with WSAEWOULDBLOCK, FD_ACCEPT: accept; 0 after connect or
+ * listen changed the socket's state). */
+void ws2__evs_reenable(struct ws2__tsock *sk, LONG events);
+/* A non-blocking connect is under way: FD_CONNECT will be recorded. */
+void ws2__evs_connecting(struct ws2__tsock *sk);
+/* An accepted socket takes the listening socket's selection. */
+void ws2__evs_inherit(struct ws2__tsock *listener, struct ws2__tsock *sk);
+/* FIONBIO 0 is refused while events are selected. */
+static inline int ws2__evs_selected(struct ws2__tsock *sk)
+{
+    return atomic_load(&sk->evs.mask) != 0;
+}
+/* The socket is being released: drops its registration, then runs
+ * fini(sk) now, or on the watcher thread once it can no longer be named
+ * by an event the watcher has taken. */
+void ws2__evs_release(struct ws2__tsock *sk,
+                      void (*fini)(struct ws2__tsock *));
+
+/* extfn.c: SIO_GET_EXTENSION_FUNCTION_POINTER, and the
+ * SO_UPDATE_ACCEPT_CONTEXT / SO_UPDATE_CONNECT_CONTEXT options. */
+int ws2__tcpip_extfn(SOCKET s, LPVOID in, DWORD inlen, LPVOID out,
+                     DWORD outlen, LPDWORD ret, LPINT lpErrno);
+int ws2__tcpip_update_context(SOCKET s, int optname, const char *optval,
+                              int optlen, LPINT lpErrno);
+/* closesocket of sk aborts an AcceptEx that would give it a connection. */
+void ws2__tcpip_ext_close(struct ws2__tsock *sk);
 
 /* The provider's functions, one file per area. */
 SOCKET WSPAPI ws2__WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD,
