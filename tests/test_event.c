@@ -22,34 +22,6 @@
 #include "spi/handle.h"
 #include "sync/sync_int.h"
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void msleep(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void start(pthread_t *tid, void *(*fn)(void *), void *arg)
-{
-    assert_int_equal(pthread_create(tid, NULL, fn, arg), 0);
-}
-
-static void join(pthread_t tid)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 20;
-    int r = pthread_timedjoin_np(tid, NULL, &ts);
-    if (r)
-        fail_msg("thread did not end within 20 s (error %d)", r);
-}
-
 static WSAEVENT make_event(void)
 {
     WSAEVENT e = WSACreateEvent();
@@ -265,16 +237,16 @@ static void test_timeout(void **state)
 {
     (void)state;
     WSAEVENT e = make_event();
-    double t0 = now_ms();
+    double t0 = ws2t_now_ms();
     assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 100, FALSE),
                 WSA_WAIT_TIMEOUT);
-    double took = now_ms() - t0;
+    double took = ws2t_now_ms() - t0;
     if (took < 80 || took > 3000)
         fail_msg("a 100 ms wait took %.1f ms", took);
-    t0 = now_ms();
+    t0 = ws2t_now_ms();
     assert_wait(WSAWaitForMultipleEvents(1, &e, TRUE, 100, TRUE),
                 WSA_WAIT_TIMEOUT);
-    took = now_ms() - t0;
+    took = ws2t_now_ms() - t0;
     if (took < 80 || took > 3000)
         fail_msg("a 100 ms alertable wait-all took %.1f ms", took);
     assert_true(WSACloseEvent(e));
@@ -292,7 +264,7 @@ static void *set_later(void *arg)
 {
     struct setter *s = arg;
     for (int i = 0; i < s->n; i++) {
-        msleep(s->delay_ms);
+        ws2t_sleep_ms(s->delay_ms);
         WSASetEvent(s->ev[i]);
     }
     return NULL;
@@ -305,20 +277,20 @@ static void test_set_wakes_waiter(void **state)
     /* Any: the waiter blocks until another thread sets ev[2]. */
     struct setter s = {{ev[2]}, 1, 50};
     pthread_t tid;
-    start(&tid, set_later, &s);
-    double t0 = now_ms();
+    ws2t_thread_start(&tid, set_later, &s);
+    double t0 = ws2t_now_ms();
     assert_wait(WSAWaitForMultipleEvents(3, ev, FALSE, 10000, FALSE),
                 WSA_WAIT_EVENT_0 + 2);
-    assert_true(now_ms() - t0 < 5000);
-    join(tid);
+    assert_true(ws2t_now_ms() - t0 < 5000);
+    ws2t_thread_join(tid, 20);
     assert_true(WSAResetEvent(ev[2]));
     /* All: set one by one from the other thread; the wait ends after the
      * last. */
     struct setter s2 = {{ev[1], ev[0], ev[2]}, 3, 30};
-    start(&tid, set_later, &s2);
+    ws2t_thread_start(&tid, set_later, &s2);
     assert_wait(WSAWaitForMultipleEvents(3, ev, TRUE, 10000, TRUE),
                 WSA_WAIT_EVENT_0);
-    join(tid);
+    ws2t_thread_join(tid, 20);
     for (int i = 0; i < 3; i++)
         assert_true(WSACloseEvent(ev[i]));
 }
@@ -344,12 +316,12 @@ static void test_set_wakes_all_waiters(void **state)
     pthread_t tid[4];
     for (int i = 0; i < 4; i++) {
         w[i] = (struct waiter_arg){e, POISON};
-        start(&tid[i], wait_one, &w[i]);
+        ws2t_thread_start(&tid[i], wait_one, &w[i]);
     }
-    msleep(50);
+    ws2t_sleep_ms(50);
     assert_true(WSASetEvent(e));
     for (int i = 0; i < 4; i++) {
-        join(tid[i]);
+        ws2t_thread_join(tid[i], 20);
         assert_int_equal(w[i].result, WSA_WAIT_EVENT_0);
     }
     assert_true(WSACloseEvent(e));
@@ -379,7 +351,7 @@ static void until_waited_on(WSAEVENT h)
     struct ws2__slot *slot = ws2__event_ref(h, &e);
     assert_non_null(slot);
     for (int i = 0; i < 5000 && atomic_load(&e->nwaiters) == 0; i++)
-        msleep(1);
+        ws2t_sleep_ms(1);
     assert_true(atomic_load(&e->nwaiters) > 0);
     ws2__handle_unref(slot);
 }
@@ -389,21 +361,21 @@ static void test_close_while_waiting(void **state)
     (void)state;
     struct close_arg c = {{make_event(), make_event()}, POISON, 300};
     pthread_t tid;
-    start(&tid, wait_two, &c);
+    ws2t_thread_start(&tid, wait_two, &c);
     until_waited_on(c.ev[0]);
     assert_true(WSACloseEvent(c.ev[0]));
     assert_bool_error(WSASetEvent(c.ev[0]), WSA_INVALID_HANDLE);
-    join(tid);
+    ws2t_thread_join(tid, 20);
     assert_int_equal(c.result, WSA_WAIT_TIMEOUT);
     /* The other event still wakes a waiter whose first event was closed. */
     c.ev[0] = make_event();
     c.result = POISON;
     c.timeout = 10000;
-    start(&tid, wait_two, &c);
+    ws2t_thread_start(&tid, wait_two, &c);
     until_waited_on(c.ev[0]);
     assert_true(WSACloseEvent(c.ev[0]));
     assert_true(WSASetEvent(c.ev[1]));
-    join(tid);
+    ws2t_thread_join(tid, 20);
     assert_int_equal(c.result, WSA_WAIT_EVENT_0 + 1);
     assert_true(WSACloseEvent(c.ev[1]));
 }
@@ -438,7 +410,7 @@ struct queuer {
 static void *queue_later(void *arg)
 {
     struct queuer *q = arg;
-    msleep(q->delay_ms);
+    ws2t_sleep_ms(q->delay_ms);
     for (int i = 0; i < q->n; i++)
         ws2__apc_queue(q->target, record_apc, (DWORD_PTR)(100 + i));
     return NULL;
@@ -465,16 +437,16 @@ static void test_apc_wakes_alertable_wait(void **state)
     WSAEVENT e = make_event();
     struct queuer q = {ws2__thread_self(), 50, 3};
     pthread_t tid;
-    start(&tid, queue_later, &q);
-    double t0 = now_ms();
+    ws2t_thread_start(&tid, queue_later, &q);
+    double t0 = ws2t_now_ms();
     DWORD r;
     /* The three may arrive over more than one wait. */
     do {
         r = WSAWaitForMultipleEvents(1, &e, FALSE, 10000, TRUE);
         assert_int_equal(r, WSA_WAIT_IO_COMPLETION);
-    } while (atomic_load(&apc_count) < 3 && now_ms() - t0 < 10000);
-    assert_true(now_ms() - t0 < 5000);
-    join(tid);
+    } while (atomic_load(&apc_count) < 3 && ws2t_now_ms() - t0 < 10000);
+    assert_true(ws2t_now_ms() - t0 < 5000);
+    ws2t_thread_join(tid, 20);
     check_ran_here(3);
     assert_wait(WSAWaitForMultipleEvents(1, &e, FALSE, 0, FALSE),
                 WSA_WAIT_TIMEOUT);
@@ -489,22 +461,22 @@ static void test_apc_wakes_sleepex(void **state)
     reset_apcs();
     struct queuer q = {ws2__thread_self(), 50, 2};
     pthread_t tid;
-    start(&tid, queue_later, &q);
-    double t0 = now_ms();
-    while (atomic_load(&apc_count) < 2 && now_ms() - t0 < 10000)
+    ws2t_thread_start(&tid, queue_later, &q);
+    double t0 = ws2t_now_ms();
+    while (atomic_load(&apc_count) < 2 && ws2t_now_ms() - t0 < 10000)
         assert_int_equal(SleepEx(10000, TRUE), WAIT_IO_COMPLETION);
-    assert_true(now_ms() - t0 < 5000);
-    join(tid);
+    assert_true(ws2t_now_ms() - t0 < 5000);
+    ws2t_thread_join(tid, 20);
     check_ran_here(2);
     /* Nothing queued: an alertable sleep takes its time and returns 0. */
-    t0 = now_ms();
+    t0 = ws2t_now_ms();
     assert_int_equal(SleepEx(100, TRUE), 0);
-    double took = now_ms() - t0;
+    double took = ws2t_now_ms() - t0;
     if (took < 80 || took > 3000)
         fail_msg("SleepEx(100, TRUE) took %.1f ms", took);
-    t0 = now_ms();
+    t0 = ws2t_now_ms();
     assert_int_equal(SleepEx(100, FALSE), 0);
-    took = now_ms() - t0;
+    took = ws2t_now_ms() - t0;
     if (took < 80 || took > 3000)
         fail_msg("SleepEx(100, FALSE) took %.1f ms", took);
     assert_int_equal(SleepEx(0, FALSE), 0);
@@ -615,8 +587,8 @@ static void test_apc_to_exited_thread(void **state)
     reset_apcs();
     struct exiting x = {0};
     pthread_t tid;
-    start(&tid, exit_soon, &x);
-    join(tid);
+    ws2t_thread_start(&tid, exit_soon, &x);
+    ws2t_thread_join(tid, 20);
     assert_non_null(x.t);
     assert_int_equal(ws2__apc_queue(x.t, record_apc, 2), WSAEINVAL);
     int err = POISON;
@@ -629,8 +601,8 @@ static void test_apc_to_exited_thread(void **state)
     assert_int_equal(ws2__upcalls.lpWPUCloseThread(&x.tid, &err), 0);
     /* A WSATHREADID kept after its record went back to the pool still
      * drops, even once a new thread has the record. */
-    start(&tid, exit_soon, &x);
-    join(tid);
+    ws2t_thread_start(&tid, exit_soon, &x);
+    ws2t_thread_join(tid, 20);
     assert_int_equal(ws2__upcalls.lpWPUQueueApc(&old, record_apc, 4, &err),
                      SOCKET_ERROR);
     assert_int_equal(err, WSAEINVAL);
@@ -773,11 +745,11 @@ static void test_stress(void **state)
     atomic_store(&st_stop, 0);
     pthread_t tid[ST_THREADS];
     for (int i = 0; i < ST_THREADS; i++)
-        start(&tid[i], stress, (void *)(intptr_t)i);
-    msleep(400);
+        ws2t_thread_start(&tid[i], stress, (void *)(intptr_t)i);
+    ws2t_sleep_ms(400);
     atomic_store(&st_stop, 1);
     for (int i = 0; i < ST_THREADS; i++)
-        join(tid[i]);
+        ws2t_thread_join(tid[i], 20);
     assert_int_equal(atomic_load(&st_bad), 0);
     /* A last set wakes nobody and a closed handle is refused. */
     for (int i = 0; i < ST_EVENTS; i++) {
@@ -795,12 +767,12 @@ static void test_set_reset_cheap(void **state)
 {
     (void)state;
     WSAEVENT e = make_event();
-    double t0 = now_ms();
+    double t0 = ws2t_now_ms();
     for (int i = 0; i < 200000; i++) {
         WSASetEvent(e);
         WSAResetEvent(e);
     }
-    double took = now_ms() - t0;
+    double took = ws2t_now_ms() - t0;
     if (took > 5000)
         fail_msg("200000 set/reset pairs took %.0f ms", took);
     assert_true(WSACloseEvent(e));

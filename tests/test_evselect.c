@@ -29,12 +29,6 @@
 
 static const int families[] = {AF_INET, AF_INET6};
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
-
 static void poison(WSANETWORKEVENTS *ne)
 {
     ne->lNetworkEvents = (LONG)POISON;
@@ -263,7 +257,7 @@ static void test_read_reenable(void **state)
         assert_true(signalled(ev, 1000));
         assert_int_equal(enum_events(sv, ev, NULL), FD_READ);
         /* Everything read: nothing more. */
-        sleep_ms(20);
+        ws2t_sleep_ms(20);
         assert_int_equal(recv(sv, buf, sizeof(buf), 0), 9);
         quiet(sv, ev, 100);
         /* A failed receive re-enables too. */
@@ -274,7 +268,7 @@ static void test_read_reenable(void **state)
         WSABUF wb = {sizeof(buf), buf};
         DWORD got = POISON, fl = 0;
         send_str(c, "yy", 0);
-        sleep_ms(20);
+        ws2t_sleep_ms(20);
         wb.len = 1;
         assert_wsa_ok(WSARecv(sv, &wb, 1, &got, &fl, NULL, NULL));
         assert_int_equal(got, 1);
@@ -380,7 +374,7 @@ static void test_accept(void **state)
         /* Nothing pending now; a failed accept re-enables FD_ACCEPT. */
         assert_true(accept(l, NULL, NULL) == INVALID_SOCKET);
         assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
-        sleep_ms(50); /* ev is shared with a2 (FD_WRITE): look at l's */
+        ws2t_sleep_ms(50); /* ev is shared with a2 (FD_WRITE): look at l's */
         assert_int_equal(enum_events(l, NULL, NULL), 0);
         closesocket(a1);
         closesocket(a2);
@@ -545,7 +539,7 @@ static void test_close_selected(void **state)
         assert_wsa_ok(WSAEventSelect(c, ev, FD_ALL_EVENTS));
         send_str(c, "x", 0);
         if (i & 2)
-            sleep_ms(1);
+            ws2t_sleep_ms(1);
         assert_wsa_ok(closesocket(c));
         assert_wsa_ok(closesocket(sv));
     }
@@ -567,9 +561,9 @@ static void *sender_main(void *arg)
     for (int i = 0; i < MSGS; i++) {
         char m = (char)i;
         while (send(sd->s, &m, 1, 0) != 1)
-            sleep_ms(1);
+            ws2t_sleep_ms(1);
         if (i % 32 == 0)
-            sleep_ms(1);
+            ws2t_sleep_ms(1);
     }
     atomic_store(&sd->done, 1);
     return NULL;

@@ -349,17 +349,6 @@ static void *sender_main(void *arg)
     return NULL;
 }
 
-/* Bounded join: a thread that does not finish fails the test. */
-static void join_within(pthread_t tid, int seconds)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += seconds;
-    int r = pthread_timedjoin_np(tid, NULL, &ts);
-    if (r)
-        fail_msg("a thread did not finish within %d s (error %d)", seconds, r);
-}
-
 /* closesocket "closes an existing socket" while other threads are inside
  * calls on it: each call either completes, or fails as on a closed socket
  * (WSAENOTSOCK "The descriptor is not a socket"), or is interrupted by the
@@ -396,7 +385,7 @@ static void test_close_under_senders(void **state)
         nanosleep(&pause, NULL);
         assert_wsa_ok(closesocket(s));
         for (int i = 0; i < THREADS; i++) {
-            join_within(t[i].tid, 10);
+            ws2t_thread_join(t[i].tid, 10);
             if (t[i].bad_err)
                 fail_msg("round %d thread %d: unexpected error %d", round, i,
                          t[i].bad_err);
@@ -457,7 +446,7 @@ static void test_concurrent_open_close(void **state)
                          0);
     }
     for (int i = 0; i < THREADS; i++) {
-        join_within(c[i].tid, 60);
+        ws2t_thread_join(c[i].tid, 60);
         if (c[i].bad)
             fail_msg("thread %d: failure kind %d", i, c[i].bad);
     }

@@ -864,11 +864,8 @@ static void test_acceptex_many(void **state)
 
 int main(void)
 {
-    if (ws2__engine_start() != 0) {
-        printf("SKIP: no overlapped engine could start\n");
+    if (ws2t_engine_or_skip())
         return 77;
-    }
-    printf("# engine: %s\n", ws2__engine_name());
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pointers),
         cmocka_unit_test(test_acceptex_errors),

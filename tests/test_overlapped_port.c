@@ -32,34 +32,6 @@ _Static_assert(offsetof(OVERLAPPED_ENTRY, Internal) == 16, "Internal");
 _Static_assert(offsetof(OVERLAPPED_ENTRY, dwNumberOfBytesTransferred) == 24,
                "dwNumberOfBytesTransferred");
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void msleep(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void start(pthread_t *tid, void *(*fn)(void *), void *arg)
-{
-    assert_int_equal(pthread_create(tid, NULL, fn, arg), 0);
-}
-
-static void join(pthread_t tid)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 30;
-    int r = pthread_timedjoin_np(tid, NULL, &ts);
-    if (r)
-        fail_msg("thread did not end within 30 s (error %d)", r);
-}
-
 static HANDLE new_port(DWORD concurrency)
 {
     HANDLE p = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0,
@@ -221,9 +193,9 @@ static void test_post_and_timeout(void **state)
         expect_packet(port, 0, 7 + i, &ov[i], 100 + i, 0);
     expect_packet(port, 0, 0, NULL, 0, 0);
     expect_no_packet(port, 0);
-    double t0 = now_ms();
+    double t0 = ws2t_now_ms();
     expect_no_packet(port, 100);
-    double dt = now_ms() - t0;
+    double dt = ws2t_now_ms() - t0;
     if (dt < 90 || dt > 3000)
         fail_msg("a 100 ms timeout took %.1f ms", dt);
     assert_true(CloseHandle(port));
@@ -280,7 +252,7 @@ static void test_socket_packets(void **state)
 
     /* An immediate receive (the data is there) posts one too. */
     assert_int_equal(send(c, out, 40, 0), 40);
-    msleep(50);
+    ws2t_sleep_ms(50);
     WSABUF rb = {sizeof(in), in};
     DWORD got = POISON, fl = 0;
     memset(&rov, 0, sizeof(rov));
@@ -514,8 +486,8 @@ static void test_ex_batch(void **state)
     assert_true(CancelIoEx((HANDLE)b, &rov));
     ULONG total = 0;
     int saw = 0;
-    double t0 = now_ms();
-    while (total < 2 && now_ms() - t0 < 5000) {
+    double t0 = ws2t_now_ms();
+    while (total < 2 && ws2t_now_ms() - t0 < 5000) {
         assert_true(
             GetQueuedCompletionStatusEx(port, e, 10, &got, 5000, FALSE));
         for (ULONG i = 0; i < got; i++)
@@ -559,13 +531,13 @@ static void test_ex_alertable(void **state)
     assert_true(GetQueuedCompletionStatusEx(port, e, 4, &got, 1000, TRUE));
     assert_int_equal(got, 1);
     assert_int_equal(atomic_load(&apc_runs), 0);
-    double t0 = now_ms();
+    double t0 = ws2t_now_ms();
     SetLastError(POISON);
     assert_false(GetQueuedCompletionStatusEx(port, e, 4, &got, 5000, TRUE));
     assert_int_equal(GetLastError(), WAIT_IO_COMPLETION);
     assert_int_equal(got, 0);
     assert_int_equal(atomic_load(&apc_runs), 1);
-    assert_true(now_ms() - t0 < 2000);
+    assert_true(ws2t_now_ms() - t0 < 2000);
     assert_true(CloseHandle(port));
 }
 
@@ -615,7 +587,7 @@ static void test_threads_10000(void **state)
     struct consumer c[T];
     for (int i = 0; i < T; i++) {
         c[i] = (struct consumer){port, seen, 0, 0, 0};
-        start(&c[i].tid, consumer_main, &c[i]);
+        ws2t_thread_start(&c[i].tid, consumer_main, &c[i]);
     }
     for (uintptr_t i = 0; i < N; i++)
         assert_true(PostQueuedCompletionStatus(port, (DWORD)i,
@@ -625,7 +597,7 @@ static void test_threads_10000(void **state)
         assert_true(PostQueuedCompletionStatus(port, 0, STOP_KEY, NULL));
     int total = 0;
     for (int i = 0; i < T; i++) {
-        join(c[i].tid);
+        ws2t_thread_join(c[i].tid, 30);
         assert_int_equal(c[i].errors, 0);
         total += c[i].count;
     }
@@ -655,11 +627,11 @@ static void *waiter_main(void *arg)
 {
     struct waiter *w = arg;
     DWORD n;
-    double t0 = now_ms();
+    double t0 = ws2t_now_ms();
     w->ov = (LPOVERLAPPED)(uintptr_t)POISON;
     w->ret = GetQueuedCompletionStatus(w->port, &n, &w->key, &w->ov, 10000);
     w->err = GetLastError();
-    w->ms = now_ms() - t0;
+    w->ms = ws2t_now_ms() - t0;
     atomic_store(&w->done, 1);
     return NULL;
 }
@@ -672,17 +644,17 @@ static void *holder_main(void *arg)
     DWORD n;
     w->ret = GetQueuedCompletionStatus(w->port, &n, &w->key, &w->ov, 10000);
     atomic_store(&w->done, 1);
-    double t0 = now_ms();
-    while (!atomic_load(&w->release) && now_ms() - t0 < 10000)
-        msleep(5);
+    double t0 = ws2t_now_ms();
+    while (!atomic_load(&w->release) && ws2t_now_ms() - t0 < 10000)
+        ws2t_sleep_ms(5);
     return NULL;
 }
 
 static int wait_flag(_Atomic int *f, unsigned ms)
 {
-    double t0 = now_ms();
-    while (!atomic_load(f) && now_ms() - t0 < ms)
-        msleep(2);
+    double t0 = ws2t_now_ms();
+    while (!atomic_load(f) && ws2t_now_ms() - t0 < ms)
+        ws2t_sleep_ms(2);
     return atomic_load(f);
 }
 
@@ -693,19 +665,19 @@ static void test_lifo_wakeup(void **state)
     (void)state;
     HANDLE port = new_port(0);
     struct waiter w[2] = {{.port = port, .id = 0}, {.port = port, .id = 1}};
-    start(&w[0].tid, waiter_main, &w[0]);
-    msleep(150);
-    start(&w[1].tid, waiter_main, &w[1]);
-    msleep(150);
+    ws2t_thread_start(&w[0].tid, waiter_main, &w[0]);
+    ws2t_sleep_ms(150);
+    ws2t_thread_start(&w[1].tid, waiter_main, &w[1]);
+    ws2t_sleep_ms(150);
     assert_true(PostQueuedCompletionStatus(port, 0, 1, NULL));
     assert_true(wait_flag(&w[1].done, 5000));
-    msleep(50);
+    ws2t_sleep_ms(50);
     assert_false(atomic_load(&w[0].done));
     assert_true(w[1].ret);
     assert_int_equal(w[1].key, 1);
     assert_true(PostQueuedCompletionStatus(port, 0, 2, NULL));
-    join(w[0].tid);
-    join(w[1].tid);
+    ws2t_thread_join(w[0].tid, 30);
+    ws2t_thread_join(w[1].tid, 30);
     assert_true(w[0].ret);
     assert_int_equal(w[0].key, 2);
     assert_true(CloseHandle(port));
@@ -719,20 +691,20 @@ static void test_concurrency_limit(void **state)
     (void)state;
     HANDLE port = new_port(1);
     struct waiter h = {.port = port};
-    start(&h.tid, holder_main, &h);
-    msleep(50);
+    ws2t_thread_start(&h.tid, holder_main, &h);
+    ws2t_sleep_ms(50);
     assert_true(PostQueuedCompletionStatus(port, 0, 1, NULL));
     assert_true(wait_flag(&h.done, 5000));
     assert_true(h.ret);
     assert_true(PostQueuedCompletionStatus(port, 0, 2, NULL));
     expect_no_packet(port, 100); /* one thread runs already */
     struct waiter w = {.port = port};
-    start(&w.tid, waiter_main, &w);
-    msleep(100);
+    ws2t_thread_start(&w.tid, waiter_main, &w);
+    ws2t_sleep_ms(100);
     assert_false(atomic_load(&w.done));
     atomic_store(&h.release, 1);
-    join(h.tid); /* its exit ends its turn: the packet goes to w */
-    join(w.tid);
+    ws2t_thread_join(h.tid, 30); /* its exit ends its turn: the packet goes to w */
+    ws2t_thread_join(w.tid, 30);
     assert_true(w.ret);
     assert_int_equal(w.key, 2);
     assert_true(CloseHandle(port));
@@ -747,10 +719,10 @@ static void test_close_port_wakes_waiter(void **state)
     (void)state;
     HANDLE port = new_port(0);
     struct waiter w = {.port = port};
-    start(&w.tid, waiter_main, &w);
-    msleep(100);
+    ws2t_thread_start(&w.tid, waiter_main, &w);
+    ws2t_sleep_ms(100);
     assert_true(CloseHandle(port));
-    join(w.tid);
+    ws2t_thread_join(w.tid, 30);
     assert_false(w.ret);
     assert_int_equal(w.err, ERROR_ABANDONED_WAIT_0);
     assert_null(w.ov);
@@ -790,11 +762,8 @@ static void test_routine_refused(void **state)
 
 int main(void)
 {
-    if (ws2__engine_start() != 0) {
-        printf("SKIP: no overlapped engine could start\n");
+    if (ws2t_engine_or_skip())
         return 77;
-    }
-    printf("# engine: %s\n", ws2__engine_name());
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_post_and_timeout),

@@ -9,12 +9,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* WSARecvFrom: "If the datagram or message is larger than the buffers
  * specified, the buffers are filled with the first part of the datagram,
  * and WSARecvFrom generates the error WSAEMSGSIZE"; the flags report
@@ -63,7 +57,7 @@ static void test_peek(void **state)
     SOCKET c, d;
     ws2t_tcp_pair(AF_INET, &c, &d);
     assert_int_equal(send(c, "stream", 6, 0), 6);
-    sleep_ms(20);
+    ws2t_sleep_ms(20);
     assert_int_equal(recv(d, in, 3, MSG_PEEK), 3);
     assert_memory_equal(in, "str", 3);
     ws2t_recv_all(d, in, 6);
@@ -177,7 +171,7 @@ static void test_flags(void **state)
     SOCKET c, d;
     ws2t_tcp_pair(AF_INET, &c, &d);
     assert_int_equal(send(c, "wait", 4, 0), 4);
-    sleep_ms(30);
+    ws2t_sleep_ms(30);
     assert_int_equal(send(c, "all!", 4, 0), 4);
     assert_int_equal(recv(d, in, 8, MSG_WAITALL), 8);
     assert_memory_equal(in, "waitall!", 8);
@@ -238,11 +232,11 @@ static void test_port_unreachable(void **state)
         ws2t_rcvtimeo(a, 300);
         assert_int_equal(sendto(a, "x", 1, 0, (struct sockaddr *)&to, tolen),
                          1);
-        sleep_ms(50);
+        ws2t_sleep_ms(50);
         /* Another send does not fail either. */
         assert_int_equal(sendto(a, "y", 1, 0, (struct sockaddr *)&to, tolen),
                          1);
-        sleep_ms(50);
+        ws2t_sleep_ms(50);
         char in[4];
         int r = recvfrom(a, in, sizeof(in), 0, NULL, NULL);
         assert_int_equal(r, SOCKET_ERROR);
@@ -268,7 +262,7 @@ static void test_oob(void **state)
         if (r == 0)
             assert_int_equal(got, 1);
         else
-            sleep_ms(10);
+            ws2t_sleep_ms(10);
     }
     assert_int_equal(r, 0);
     assert_int_equal(in[0], '#');

@@ -27,12 +27,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
-
 static void set1(fd_set *set, SOCKET s)
 {
     FD_ZERO(set);
@@ -137,7 +131,7 @@ static void bg_join(struct bg *b, int ms, const char *what)
             pthread_detach(b->thread);
             fail_msg("%s still blocked after %d ms", what, ms);
         }
-        sleep_ms(10);
+        ws2t_sleep_ms(10);
     }
     pthread_join(b->thread, NULL);
 }
@@ -505,7 +499,7 @@ static void test_select_duplicates_alias(void **state)
     assert_true(FD_ISSET(c, &rw) && FD_ISSET(s, &rw));
 
     assert_int_equal(send(c, "x", 1, 0), 1);
-    sleep_ms(50);
+    ws2t_sleep_ms(50);
     set1(&rw, s);
     assert_int_equal(select(0, &rw, &rw, NULL, &tv), 1);
     assert_int_equal(rw.fd_count, 1);
@@ -544,7 +538,7 @@ static void test_select_infinite(void **state)
     t->use_r = 1;
     t->tvp = NULL;
     bg_run(t);
-    sleep_ms(200);
+    ws2t_sleep_ms(200);
     assert_false(atomic_load(&t->done));
     assert_int_equal(send(a, "x", 1, 0), 1);
     bg_join(t, 3000, "select(NULL timeout)");
@@ -575,7 +569,7 @@ static void test_select_close_wakes(void **state)
         t->tv = tv_ms(5000);
         t->tvp = &t->tv;
         bg_run(t);
-        sleep_ms(200);
+        ws2t_sleep_ms(200);
         assert_wsa_ok(closesocket(c));
         bg_join(t, 3000, "select on a closed socket");
         if (only_except) {
@@ -602,7 +596,7 @@ static void test_recv_close_wakes(void **state)
     ws2t_tcp_pair(AF_INET, &c, &s);
     struct bg *t = bg_start(bg_recv, s);
     bg_run(t);
-    sleep_ms(200);
+    ws2t_sleep_ms(200);
     assert_false(atomic_load(&t->done));
     assert_wsa_ok(closesocket(s));
     bg_join(t, 3000, "recv on a closed socket");
@@ -621,7 +615,7 @@ static void test_accept_close_wakes(void **state)
     SOCKET l = listener(AF_INET6, &ss, &len);
     struct bg *t = bg_start(bg_accept, l);
     bg_run(t);
-    sleep_ms(200);
+    ws2t_sleep_ms(200);
     assert_false(atomic_load(&t->done));
     assert_wsa_ok(closesocket(l));
     bg_join(t, 3000, "accept on a closed socket");
@@ -894,7 +888,7 @@ static void test_poll_close_wakes(void **state)
     struct bg *t = bg_start(bg_poll, c);
     t->pfd = (WSAPOLLFD){c, POLLRDNORM | POLLRDBAND, (SHORT)POISON};
     bg_run(t);
-    sleep_ms(200);
+    ws2t_sleep_ms(200);
     assert_false(atomic_load(&t->done));
     assert_wsa_ok(closesocket(c));
     bg_join(t, 3000, "WSAPoll on a closed socket");

@@ -44,12 +44,6 @@ static int count_check(void **state)
 
 /* ---- helpers ---- */
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static SOCKET make(int af, int type)
 {
     SOCKET s = socket(af, type, 0);
@@ -105,16 +99,6 @@ static void check_kind(SOCKET s, int af, int type, int protocol)
     int v = (int)POISON, len = sizeof(v);
     assert_wsa_ok(getsockopt(s, SOL_SOCKET, SO_TYPE, (char *)&v, &len));
     assert_int_equal(v, type);
-}
-
-static void join_within(pthread_t tid, int seconds)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += seconds;
-    int r = pthread_timedjoin_np(tid, NULL, &ts);
-    if (r)
-        fail_msg("a thread did not finish within %d s (error %d)", seconds, r);
 }
 
 /* ---- creation ---- */
@@ -568,7 +552,7 @@ static void test_connect_nonblocking(void **state)
             err = WSAGetLastError();
             if (r != SOCKET_ERROR || err != WSAEALREADY)
                 break;
-            sleep_ms(10);
+            ws2t_sleep_ms(10);
         }
         if (r != SOCKET_ERROR || err != WSAEISCONN)
             fail_msg("connect again after %d tries: ret %d error %d, wanted "
@@ -601,7 +585,7 @@ static void full_listener_open(int af, struct full_listener *fl)
     fl->l = listener(af, 0, &fl->ss, &fl->len);
     fl->filler = make(af, SOCK_STREAM);
     assert_wsa_ok(connect(fl->filler, (struct sockaddr *)&fl->ss, fl->len));
-    sleep_ms(50); /* the handshake's last ACK has reached the queue */
+    ws2t_sleep_ms(50); /* the handshake's last ACK has reached the queue */
 }
 
 static void full_listener_close(struct full_listener *fl)
@@ -861,7 +845,7 @@ static void test_accept(void **state)
             a2 = accept(l, NULL, NULL);
             if (a2 == INVALID_SOCKET) {
                 assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
-                sleep_ms(10);
+                ws2t_sleep_ms(10);
             }
         }
         assert_true(a2 != INVALID_SOCKET);
@@ -1272,11 +1256,11 @@ static int close_wakes_gap(struct blocker *b, const char *what,
     atomic_store(&b->done, 0);
     assert_int_equal(pthread_create(&b->tid, NULL, blocker_main, b), 0);
     for (int i = 0; i < 2000 && !atomic_load(&b->started); i++)
-        sleep_ms(1);
-    sleep_ms(150); /* now inside the kernel */
+        ws2t_sleep_ms(1);
+    ws2t_sleep_ms(150); /* now inside the kernel */
     int early = atomic_load(&b->done);
     assert_wsa_ok(closesocket(b->s));
-    join_within(b->tid, 10);
+    ws2t_thread_join(b->tid, 10);
     if (early)
         fail_msg("%s returned %d (error %d) before the close", what, b->ret,
                  b->err);
@@ -1370,7 +1354,7 @@ static void abort_close(SOCKET s)
     assert_wsa_ok(setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&lg,
                              sizeof(lg)));
     assert_wsa_ok(closesocket(s));
-    sleep_ms(50); /* the RST has arrived */
+    ws2t_sleep_ms(50); /* the RST has arrived */
 }
 
 /* send: "WSAECONNRESET The virtual circuit was reset by the remote side
@@ -1404,13 +1388,13 @@ static void test_send_after_reset_no_sigpipe(void **state)
          * the same way. */
         ws2t_tcp_pair(families[f], &c, &a);
         assert_wsa_ok(closesocket(a));
-        sleep_ms(20);
+        ws2t_sleep_ms(20);
         int r = 0, i;
         for (i = 0; i < 200; i++) {
             r = send(c, "data", 4, 0);
             if (r == SOCKET_ERROR)
                 break;
-            sleep_ms(5);
+            ws2t_sleep_ms(5);
         }
         if (r != SOCKET_ERROR || WSAGetLastError() != WSAECONNRESET)
             fail_msg("send to a closed peer (%d sends): ret %d error %d", i, r,
@@ -1443,10 +1427,10 @@ static void test_recv_after_reset(void **state)
         b.s = c;
         assert_int_equal(pthread_create(&b.tid, NULL, blocker_main, &b), 0);
         for (int i = 0; i < 2000 && !atomic_load(&b.started); i++)
-            sleep_ms(1);
-        sleep_ms(100);
+            ws2t_sleep_ms(1);
+        ws2t_sleep_ms(100);
         abort_close(a);
-        join_within(b.tid, 10);
+        ws2t_thread_join(b.tid, 10);
         if (b.ret != SOCKET_ERROR || b.err != WSAECONNRESET)
             fail_msg("blocked recv at reset: ret %d error %d", b.ret, b.err);
         assert_wsa_ok(closesocket(c));

@@ -1,10 +1,14 @@
 /*
  * util.c - shared helpers of the test programs (see util.h).
  */
+#define _GNU_SOURCE
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include "engine/engine.h"
 
 int ws2t_startup(void **state)
 {
@@ -176,4 +180,42 @@ void *ws2t_stream_rx_main(void *arg)
         rx->got += (size_t)n;
     }
     return NULL;
+}
+
+double ws2t_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void ws2t_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+void ws2t_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+    assert_int_equal(pthread_create(tid, NULL, fn, arg), 0);
+}
+
+void ws2t_thread_join(pthread_t tid, int seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += seconds;
+    int r = pthread_timedjoin_np(tid, NULL, &ts);
+    if (r)
+        fail_msg("a thread did not end within %d s (error %d)", seconds, r);
+}
+
+int ws2t_engine_or_skip(void)
+{
+    if (ws2__engine_start() != 0) {
+        printf("SKIP: no overlapped engine could start\n");
+        return 77;
+    }
+    printf("# engine: %s\n", ws2__engine_name());
+    return 0;
 }

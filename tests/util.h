@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <winsock2.h>
@@ -76,5 +77,15 @@ struct ws2t_stream_rx {
     int bad;
 };
 void *ws2t_stream_rx_main(void *arg);
+
+/* Time and threads, every wait bounded. */
+double ws2t_now_ms(void); /* CLOCK_MONOTONIC */
+void ws2t_sleep_ms(unsigned ms);
+void ws2t_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg);
+/* Joins, failing the test if the thread is not done within seconds. */
+void ws2t_thread_join(pthread_t tid, int seconds);
+/* For the overlapped suites: starts the engine and prints which it is;
+ * returns 0 to go on, or 77 (skip) when no engine can start. */
+int ws2t_engine_or_skip(void);
 
 #endif

@@ -38,38 +38,6 @@ static struct ws2__tsock *dead_list;
 
 /* ---- judging a socket ---- */
 
-static int oob_inline(struct ws2__tsock *sk)
-{
-    int level, opt, v = 0;
-    if (ws2__lx_opt(SOL_SOCKET, SO_OOBINLINE, &level, &opt) == 0)
-        ws2__lx_getopt_int(sk->fd, level, opt, &v);
-    return v != 0;
-}
-
-/* Settles a finished non-blocking connect, with select.c's protocol
- * (connecting: 1 -> 2 -> 0; Linux reports SO_ERROR once). Returns 0 while
- * another thread holds it. */
-static int settle(struct ws2__tsock *sk, short rev)
-{
-    int one = 1;
-    if (!atomic_compare_exchange_strong(&sk->connecting, &one, 2))
-        return atomic_load(&sk->connecting) == 0;
-    int e = ws2__lx_so_error(sk->fd);
-    if (e < 0)
-        e = -e;
-    if (e) {
-        atomic_store(&sk->conn_err, ws2__wsa_error(e, WS2__OP_CONNECT));
-    } else if (rev & (ws2__lx_POLLHUP | ws2__lx_POLLERR)) {
-        int none = 0;
-        atomic_compare_exchange_strong(&sk->conn_err, &none, WSAECONNREFUSED);
-    } else {
-        atomic_store(&sk->conn_err, 0);
-        atomic_store(&sk->connected, 1);
-    }
-    atomic_store(&sk->connecting, 0);
-    return 1;
-}
-
 static LONG judge_dgram(struct ws2__tsock *sk, short *rev)
 {
     LONG ev = 0;
@@ -103,7 +71,7 @@ static LONG judge(struct ws2__tsock *sk, short *rev, int *err, int *retry)
         int c = atomic_load(&sk->connecting);
         if (c == 1 && !(*rev & (ws2__lx_POLLOUT | gone)))
             return 0;
-        if (c && !settle(sk, *rev)) {
+        if (c && !ws2__tcpip_settle_connect(sk, *rev)) {
             *retry = 1;
             return 0;
         }
@@ -118,7 +86,7 @@ static LONG judge(struct ws2__tsock *sk, short *rev, int *err, int *retry)
     if ((*rev & ws2__lx_POLLOUT) && !(*rev & gone))
         ev |= FD_WRITE;
     if (*rev & ws2__lx_POLLPRI)
-        ev |= oob_inline(sk) ? FD_READ : FD_OOB;
+        ev |= ws2__tcpip_oob_inline(sk) ? FD_READ : FD_OOB;
     if (atomic_load(&sk->shut_recv))
         return ev;
     if (*rev & ws2__lx_POLLIN) {

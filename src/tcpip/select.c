@@ -119,7 +119,7 @@ static int wait_add(struct wait *w, SOCKET s, unsigned want)
     return e->ref = (int)w->nr++;
 }
 
-static int oob_inline(struct ws2__tsock *sk)
+int ws2__tcpip_oob_inline(const struct ws2__tsock *sk)
 {
     int level, opt, v = 0;
     if (ws2__lx_opt(SOL_SOCKET, SO_OOBINLINE, &level, &opt) == 0)
@@ -127,9 +127,7 @@ static int oob_inline(struct ws2__tsock *sk)
     return v != 0;
 }
 
-/* Settles a finished non-blocking connect (connecting: 1 -> 2 -> 0).
- * Returns 0 when another thread holds it; it will be done in a moment. */
-static int settle_connect(struct ws2__tsock *sk, short rev)
+int ws2__tcpip_settle_connect(struct ws2__tsock *sk, short rev)
 {
     int one = 1;
     if (!atomic_compare_exchange_strong(&sk->connecting, &one, 2))
@@ -179,7 +177,7 @@ static unsigned judge_stream(struct ws2__tsock *sk, short rev)
     if (rev & ws2__lx_POLLOUT)
         c |= C_WRITE;
     if (rev & ws2__lx_POLLPRI)
-        c |= oob_inline(sk) ? C_DATA : C_OOB;
+        c |= ws2__tcpip_oob_inline(sk) ? C_DATA : C_OOB;
     if (atomic_load(&sk->shut_recv))
         return c;
     short gone = ws2__lx_POLLRDHUP | ws2__lx_POLLHUP | ws2__lx_POLLERR;
@@ -210,7 +208,7 @@ static unsigned judge(struct ws2__tsock *sk, short rev, int64_t *later)
     int conn = atomic_load(&sk->connecting);
     if (conn == 1 && !(rev & done))
         return 0;
-    if (conn && !settle_connect(sk, rev)) {
+    if (conn && !ws2__tcpip_settle_connect(sk, rev)) {
         *later = RESETTLE_US;
         return 0;
     }

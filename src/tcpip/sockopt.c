@@ -548,14 +548,6 @@ static int out_ulong(LPVOID out, DWORD outlen, LPDWORD ret, u_long v)
     return 0;
 }
 
-static int oob_inline(const struct ws2__tsock *sk)
-{
-    int ll, lo, v = 0;
-    if (ws2__lx_opt(SOL_SOCKET, SO_OOBINLINE, &ll, &lo) == 0)
-        ws2__lx_getopt_int(sk->fd, ll, lo, &v);
-    return v != 0;
-}
-
 /* An urgent byte has arrived and not been read with MSG_OOB. */
 static int oob_waiting(const struct ws2__tsock *sk)
 {
@@ -586,7 +578,7 @@ static u_long fionread(const struct ws2__tsock *sk)
  * Windows here (Wine sock.c). */
 static u_long siocatmark(const struct ws2__tsock *sk)
 {
-    if (atomic_load(&sk->listening) || oob_inline(sk))
+    if (atomic_load(&sk->listening) || ws2__tcpip_oob_inline(sk))
         return TRUE;
     return !oob_waiting(sk);
 }

@@ -174,6 +174,14 @@ int ws2__tcpip_update_context(SOCKET s, int optname, const char *optval,
 /* closesocket of sk aborts an AcceptEx that would give it a connection. */
 void ws2__tcpip_ext_close(struct ws2__tsock *sk);
 
+/* select.c, shared with evselect.c and sockopt.c: whether urgent data is
+ * read inline (SO_OOBINLINE), and the settling of a finished non-blocking
+ * connect (connecting: 1 -> 2 -> 0; Linux reports SO_ERROR only once, so
+ * one thread reads it and records the Windows code in conn_err, or marks
+ * the socket connected). Returns 0 while another thread holds it. */
+int ws2__tcpip_oob_inline(const struct ws2__tsock *sk);
+int ws2__tcpip_settle_connect(struct ws2__tsock *sk, short rev);
+
 /* The provider's functions, one file per area. */
 SOCKET WSPAPI ws2__WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD,
                              LPINT);
