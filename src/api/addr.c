@@ -151,6 +151,7 @@ WS2_EXPORT PCWSTR WSAAPI InetNtopW(INT Family, const VOID *pAddr,
  * of the family. A family no entry serves is WSAEINVAL, as documented. */
 static const struct ws2__entry *converter(int af,
                                           const WSAPROTOCOL_INFOW *info,
+                                          struct ws2__provider **prov,
                                           int *err)
 {
     const struct ws2__entry *e = NULL;
@@ -167,7 +168,7 @@ static const struct ws2__entry *converter(int af,
         *err = WSAEINVAL;
         return NULL;
     }
-    *err = ws2__provider_start(e);
+    *err = ws2__provider_get(e, prov);
     return *err ? NULL : e;
 }
 
@@ -187,13 +188,14 @@ WS2_EXPORT int WSAAPI WSAStringToAddressW(LPWSTR AddressString,
     int err;
     if (!ws2__started())
         return ws2__fail(WSANOTINITIALISED);
+    struct ws2__provider *prov;
     const struct ws2__entry *e = converter(AddressFamily, lpProtocolInfo,
-                                           &err);
+                                           &prov, &err);
     if (!e)
         return ws2__fail(err);
     WSAPROTOCOL_INFOW info = e->info;
-    if (e->prov->proc.lpWSPStringToAddress(AddressString, AddressFamily,
-                                           &info, lpAddress, lpAddressLength,
+    if (prov->proc.lpWSPStringToAddress(AddressString, AddressFamily,
+                                        &info, lpAddress, lpAddressLength,
                                            &err) == SOCKET_ERROR)
         return ws2__fail(err);
     return 0;
@@ -240,13 +242,14 @@ WS2_EXPORT int WSAAPI WSAAddressToStringW(LPSOCKADDR lpsaAddress,
     if (!lpsaAddress || !lpdwAddressStringLength ||
         dwAddressLength < sizeof(lpsaAddress->sa_family))
         return ws2__fail(WSAEINVAL);
+    struct ws2__provider *prov;
     const struct ws2__entry *e = converter(lpsaAddress->sa_family,
-                                           lpProtocolInfo, &err);
+                                           lpProtocolInfo, &prov, &err);
     if (!e)
         return ws2__fail(err);
     WSAPROTOCOL_INFOW info = e->info;
-    if (e->prov->proc.lpWSPAddressToString(lpsaAddress, dwAddressLength,
-                                           &info, lpszAddressString,
+    if (prov->proc.lpWSPAddressToString(lpsaAddress, dwAddressLength,
+                                        &info, lpszAddressString,
                                            lpdwAddressStringLength,
                                            &err) == SOCKET_ERROR)
         return ws2__fail(err);

@@ -38,11 +38,12 @@ WS2_EXPORT SOCKET WSAAPI WSASocketW(int af, int type, int protocol,
         type = e->info.iSocketType;
     if (protocol == 0)
         protocol = e->info.iProtocol;
-    err = ws2__provider_start(e);
+    struct ws2__provider *prov;
+    err = ws2__provider_get(e, &prov);
     if (err)
         return ws2__fail(err), INVALID_SOCKET;
     WSAPROTOCOL_INFOW info = e->info;
-    SOCKET s = e->prov->proc.lpWSPSocket(af, type, protocol, &info, g, dwFlags,
+    SOCKET s = prov->proc.lpWSPSocket(af, type, protocol, &info, g, dwFlags,
                                          &err);
     if (s == INVALID_SOCKET)
         ws2__fail(err);

@@ -12,9 +12,6 @@
 
 #define MAX_ENTRIES 16
 
-static struct ws2__provider tcpip = {
-    .startup = ws2__tcpip_startup,
-};
 static struct ws2__entry entries[MAX_ENTRIES];
 static unsigned nentries;
 static pthread_once_t catalog_once = PTHREAD_ONCE_INIT;
@@ -28,7 +25,6 @@ static void load_builtin(void)
         entries[i].info.dwCatalogEntryId = 1001 + i;
         entries[i].info.ProtocolChain.ChainLen = BASE_PROTOCOL;
         entries[i].info.ProtocolChain.ChainEntries[0] = 1001 + i;
-        entries[i].prov = &tcpip;
     }
     nentries = n;
 }
@@ -81,35 +77,4 @@ const struct ws2__entry *ws2__catalog_match(int af, int type, int protocol,
     }
     *wsaerr = err;
     return NULL;
-}
-
-static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
-
-int ws2__provider_start(const struct ws2__entry *e)
-{
-    struct ws2__provider *p = e->prov;
-    if (atomic_load_explicit(&p->started, memory_order_acquire))
-        return 0;
-    int err = 0;
-    pthread_mutex_lock(&start_lock);
-    if (!atomic_load_explicit(&p->started, memory_order_relaxed)) {
-        WSAPROTOCOL_INFOW info = e->info;
-        err = p->startup(MAKEWORD(2, 2), &p->data, &info, ws2__upcalls,
-                         &p->proc);
-        if (!err)
-            atomic_store_explicit(&p->started, 1, memory_order_release);
-    }
-    pthread_mutex_unlock(&start_lock);
-    return err;
-}
-
-void ws2__providers_cleanup(void)
-{
-    pthread_mutex_lock(&start_lock);
-    if (atomic_load_explicit(&tcpip.started, memory_order_relaxed)) {
-        int err;
-        tcpip.proc.lpWSPCleanup(&err);
-        atomic_store_explicit(&tcpip.started, 0, memory_order_release);
-    }
-    pthread_mutex_unlock(&start_lock);
 }

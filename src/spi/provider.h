@@ -8,19 +8,30 @@
 
 #include "ws2spi.h"
 
-/* A transport provider: its start-up function and, once started, the table
- * it filled in. */
+/* Longest provider path, bytes with the NUL (UTF-8). */
+#define WS2__PATH_MAX 1024
+
+/* A transport provider (one per provider GUID): its start-up function and,
+ * once started, the table it filled in. Provider objects live as long as
+ * the process (a socket's slot points at its provider), see loader.c. */
 struct ws2__provider {
+    GUID id;
+    char path[WS2__PATH_MAX]; /* "" for the built-in base provider */
     LPWSPSTARTUP startup;
+    void *dl;                 /* dlopen handle, NULL for the built-in one */
     _Atomic int started;
     WSPDATA data;
     WSPPROC_TABLE proc;
+    struct ws2__provider *next;
 };
 
-/* One installed protocol entry of the catalog. */
+/* One installed protocol entry of the catalog: what WSCEnumProtocols
+ * reports, plus its provider's path (absolute, UTF-8; "" for the built-in
+ * entries of the base provider). An entry pointer stays valid for the
+ * life of the process. */
 struct ws2__entry {
     WSAPROTOCOL_INFOW info;
-    struct ws2__provider *prov;
+    char path[WS2__PATH_MAX];
 };
 
 /* The catalog: entries in catalog order. */
@@ -30,9 +41,13 @@ const struct ws2__entry *ws2__catalog_find(DWORD catalog_id);
  * returns NULL with the Windows error in *wsaerr. */
 const struct ws2__entry *ws2__catalog_match(int af, int type, int protocol,
                                             int *wsaerr);
-/* Starts the entry's provider once (WSPStartup with the upcall table).
- * Returns 0 or a Windows error. */
-int ws2__provider_start(const struct ws2__entry *e);
+/* The entry's provider, loaded and started once (WSPStartup with the
+ * upcall table and the entry's protocol info). Returns 0 or a Windows
+ * error (WSAEPROVIDERFAILEDINIT, WSAEINVALIDPROVIDER, ...). loader.c. */
+int ws2__provider_get(const struct ws2__entry *e,
+                      struct ws2__provider **out);
+/* The base provider's GUID (its built-in entries carry it). */
+extern const GUID ws2__tcpip_guid;
 /* WSPCleanup for every started provider (last WSACleanup). */
 void ws2__providers_cleanup(void);
 

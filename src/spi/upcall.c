@@ -14,11 +14,12 @@ static SOCKET WSPAPI wpu_create_socket_handle(DWORD catalog_id,
                                               LPINT lpErrno)
 {
     const struct ws2__entry *e = ws2__catalog_find(catalog_id);
-    if (!e) {
+    struct ws2__provider *prov;
+    if (!e || ws2__provider_get(e, &prov)) {
         *lpErrno = WSAEINVALIDPROVIDER;
         return INVALID_SOCKET;
     }
-    return ws2__handle_create(catalog_id, e->prov, context, NULL, lpErrno);
+    return ws2__handle_create(catalog_id, prov, context, NULL, lpErrno);
 }
 
 static int WSPAPI wpu_close_socket_handle(SOCKET s, LPINT lpErrno)

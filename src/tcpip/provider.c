@@ -12,7 +12,7 @@
 WSPUPCALLTABLE ws2__tcpip_upcalls;
 
 /* {6a4b1c7e-3f0d-4c52-9b1e-77a1c2d3e401}: the ws2posix TCP/IP provider. */
-static const GUID tcpip_guid = {0x6a4b1c7e, 0x3f0d, 0x4c52,
+const GUID ws2__tcpip_guid = {0x6a4b1c7e, 0x3f0d, 0x4c52,
                                 {0x9b, 0x1e, 0x77, 0xa1, 0xc2, 0xd3, 0xe4, 0x01}};
 
 static void set_name(WCHAR *dst, const char *src)
@@ -53,7 +53,7 @@ unsigned ws2__tcpip_entries(WSAPROTOCOL_INFOW *out, unsigned max)
         memset(p, 0, sizeof(*p));
         p->dwServiceFlags1 = rows[n].flags1;
         p->dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
-        p->ProviderId = tcpip_guid;
+        p->ProviderId = ws2__tcpip_guid;
         p->ProtocolChain.ChainLen = BASE_PROTOCOL;
         p->iVersion = 2;
         p->iAddressFamily = rows[n].af;
@@ -119,8 +119,9 @@ SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
                        DWORD catalog_id, int *err)
 {
     const struct ws2__entry *e = ws2__catalog_find(catalog_id);
+    struct ws2__provider *prov = NULL;
     struct ws2__tsock *sk = calloc(1, sizeof(*sk));
-    if (!sk || !e) {
+    if (!sk || !e || ws2__provider_get(e, &prov)) {
         free(sk);
         ws2__lx_close(fd);
         *err = WSAENOBUFS;
@@ -136,7 +137,7 @@ SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
     sk->sndbuf = -1;
     sk->rcvbuf = -1;
     ws2__esock_init(&sk->es, fd);
-    SOCKET s = ws2__handle_create(catalog_id, e->prov, (DWORD_PTR)sk,
+    SOCKET s = ws2__handle_create(catalog_id, prov, (DWORD_PTR)sk,
                                   tsock_release, err);
     if (s == INVALID_SOCKET) {
         ws2__lx_close(fd);
