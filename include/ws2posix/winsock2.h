@@ -816,14 +816,24 @@ int WSAAPI WSAAddressToStringW(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
                                LPWSAPROTOCOL_INFOW lpProtocolInfo,
                                LPWSTR lpszAddressString,
                                LPDWORD lpdwAddressStringLength);
+
+/* ---- functions: the protocol catalog ---- */
+int WSAAPI WSAEnumProtocolsA(LPINT lpiProtocols,
+                             LPWSAPROTOCOL_INFOA lpProtocolBuffer,
+                             LPDWORD lpdwBufferLength);
+int WSAAPI WSAEnumProtocolsW(LPINT lpiProtocols,
+                             LPWSAPROTOCOL_INFOW lpProtocolBuffer,
+                             LPDWORD lpdwBufferLength);
 #ifdef UNICODE
 #define WSASocket WSASocketW
 #define WSAStringToAddress WSAStringToAddressW
 #define WSAAddressToString WSAAddressToStringW
+#define WSAEnumProtocols WSAEnumProtocolsW
 #else
 #define WSASocket WSASocketA
 #define WSAStringToAddress WSAStringToAddressA
 #define WSAAddressToString WSAAddressToStringA
+#define WSAEnumProtocols WSAEnumProtocolsA
 #endif
 
 /* libc declares gethostname() in <unistd.h> with a size_t length. */

@@ -260,6 +260,23 @@ typedef struct _WS2POSIX_CANCEL_ARGS {
     BOOL fThisThreadOnly;         /* only those the caller started */
 } WS2POSIX_CANCEL_ARGS;
 
+/* The catalog functions (ws2_32 exports them; a provider's installer or a
+ * layered provider calls them). */
+int WSPAPI WSCEnumProtocols(LPINT lpiProtocols,
+                           LPWSAPROTOCOL_INFOW lpProtocolBuffer,
+                           LPDWORD lpdwBufferLength, LPINT lpErrno);
+int WSPAPI WSCInstallProvider(LPGUID lpProviderId,
+                             const WCHAR *lpszProviderDllPath,
+                             const LPWSAPROTOCOL_INFOW lpProtocolInfoList,
+                             DWORD dwNumberOfEntries, LPINT lpErrno);
+int WSPAPI WSCDeinstallProvider(LPGUID lpProviderId, LPINT lpErrno);
+int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
+                             LPINT lpProviderDllPathLen, LPINT lpErrno);
+int WSPAPI WSCUpdateProvider(LPGUID lpProviderId,
+                            const WCHAR *lpszProviderDllPath,
+                            const LPWSAPROTOCOL_INFOW lpProtocolInfoList,
+                            DWORD dwNumberOfEntries, LPINT lpErrno);
+
 /* Exported by ws2_32 beside the upcall table. */
 int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                         DWORD dwError, DWORD cbTransferred,
