@@ -154,12 +154,15 @@ static void test_pointers(void **state)
     closesocket(s);
 }
 
-/* Wine's test_AcceptEx (passes on Windows): an invalid listener is
- * WSAENOTSOCK, an invalid accept socket, a NULL buffer and a listener not
- * listening WSAEINVAL. The AcceptEx page: address blocks of the maximum
- * address length + 16, lpOverlapped required, an accept socket neither
- * bound nor connected. A pending AcceptEx ends, once, with
- * WSA_OPERATION_ABORTED when the listener is closed. */
+/* Wine's test_AcceptEx (2025; passes on Windows): an invalid listener or
+ * accept socket is WSAENOTSOCK, a listener not listening and a datagram
+ * accept socket WSAEINVAL, a NULL buffer WSAEFAULT, a NULL lpOverlapped
+ * ERROR_INVALID_PARAMETER (before the address lengths), a remote block of
+ * 0 bytes WSAEFAULT; Internal holds STATUS_PENDING even after a refusal.
+ * The AcceptEx page: address blocks of the maximum address length + 16
+ * (shorter non-empty ones are refused at once here; see the man page), an
+ * accept socket neither bound nor connected. A pending AcceptEx ends,
+ * once, with WSA_OPERATION_ABORTED when the listener is closed. */
 static void test_acceptex_errors(void **state)
 {
     (void)state;
@@ -171,24 +174,34 @@ static void test_acceptex_errors(void **state)
     SOCKET l = ws2t_bound(AF_INET, SOCK_STREAM);
     SOCKET a = new_tcp();
     DWORD rd = sizeof(buf) - 2 * ADDR_BLOCK;
+    ov.Internal = POISON;
     assert_fails(pAcceptEx(INVALID_SOCKET, a, buf, rd, ADDR_BLOCK, ADDR_BLOCK,
                            &got, &ov),
                  WSAENOTSOCK);
+    assert_int_equal(ov.Internal, STATUS_PENDING);
     assert_fails(pAcceptEx(l, INVALID_SOCKET, buf, rd, ADDR_BLOCK, ADDR_BLOCK,
                            &got, &ov),
-                 WSAEINVAL);
-    assert_fails(pAcceptEx(l, a, NULL, rd, ADDR_BLOCK, ADDR_BLOCK, &got, &ov),
-                 WSAEINVAL);
+                 WSAENOTSOCK);
     assert_fails(pAcceptEx(l, a, buf, rd, ADDR_BLOCK, ADDR_BLOCK, &got, &ov),
                  WSAEINVAL);
     assert_wsa_ok(listen(l, 4));
+    assert_fails(pAcceptEx(l, a, NULL, rd, ADDR_BLOCK, ADDR_BLOCK, &got, &ov),
+                 WSAEFAULT);
+    SOCKET u = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    assert_fails(pAcceptEx(l, u, buf, 0, ADDR_BLOCK, ADDR_BLOCK, &got, &ov),
+                 WSAEINVAL);
+    closesocket(u);
     assert_fails(pAcceptEx(l, a, buf, 0, ADDR_BLOCK - 1, ADDR_BLOCK, &got,
                            &ov),
                  WSAEINVAL);
     assert_fails(pAcceptEx(l, a, buf, 0, ADDR_BLOCK, ADDR_BLOCK - 1, &got,
                            &ov),
                  WSAEINVAL);
+    assert_fails(pAcceptEx(l, a, buf, 0, ADDR_BLOCK, 0, &got, &ov),
+                 WSAEFAULT);
     assert_fails(pAcceptEx(l, a, buf, 0, ADDR_BLOCK, ADDR_BLOCK, &got, NULL),
+                 ERROR_INVALID_PARAMETER);
+    assert_fails(pAcceptEx(l, a, buf, 0, 0, 0, &got, NULL),
                  ERROR_INVALID_PARAMETER);
     SOCKET b = ws2t_bound(AF_INET, SOCK_STREAM);
     assert_fails(pAcceptEx(l, b, buf, 0, ADDR_BLOCK, ADDR_BLOCK, &got, &ov),
@@ -326,6 +339,41 @@ static void test_acceptex_event(void **state)
     assert_int_equal(send(a, data, sizeof(data), 0), (int)sizeof(data));
     ws2t_recv_all(c, back, sizeof(back));
     ws2t_check(back, sizeof(back), 12, 0);
+    closesocket(c);
+    closesocket(a);
+    closesocket(l);
+    WSACloseEvent(ov.hEvent);
+}
+
+/* A local block of 0 bytes is allowed (Wine's test_AcceptEx, run on
+ * Windows): the connection is accepted, only the remote address comes
+ * back, and GetAcceptExSockaddrs leaves the local outputs alone. */
+static void test_acceptex_no_local_block(void **state)
+{
+    (void)state;
+    SOCKADDR_STORAGE ss, name;
+    int len, nlen;
+    char buf[ADDR_BLOCK + 8];
+    SOCKET l = listener(&ss, &len);
+    SOCKET a = new_tcp();
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof(ov));
+    ov.hEvent = WSACreateEvent();
+    DWORD got = POISON;
+    assert_pending(pAcceptEx(l, a, buf, 0, 0, ADDR_BLOCK, &got, &ov));
+    SOCKET c = connect_to(&ss, len);
+    wait_event(ov.hEvent, 5000);
+    DWORD n = POISON, fl = POISON;
+    assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
+    assert_int_equal(n, 0);
+    struct sockaddr *loc = (struct sockaddr *)(uintptr_t)POISON, *rem = NULL;
+    int llen = (int)POISON, rlen = -1;
+    pGetAcceptExSockaddrs(buf, 0, 0, ADDR_BLOCK, &loc, &llen, &rem, &rlen);
+    assert_ptr_equal(loc, (void *)(uintptr_t)POISON);
+    assert_int_equal(llen, (int)POISON);
+    nlen = sizeof(name);
+    assert_wsa_ok(getsockname(c, (struct sockaddr *)&name, &nlen));
+    same_addr(rem, rlen, &name, nlen);
     closesocket(c);
     closesocket(a);
     closesocket(l);
@@ -871,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_acceptex_errors),
         cmocka_unit_test(test_acceptex_close_acceptor),
         cmocka_unit_test(test_acceptex_event),
+        cmocka_unit_test(test_acceptex_no_local_block),
         cmocka_unit_test(test_acceptex_data),
         cmocka_unit_test(test_acceptex_port),
         cmocka_unit_test(test_routines_on_result),

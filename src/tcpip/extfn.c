@@ -183,6 +183,8 @@ static void accept_finish(struct oreq *o, DWORD err, DWORD bytes)
 static void put_addr(char *block, DWORD room, const SOCKADDR_STORAGE *ss,
                      int len)
 {
+    if (room == 0) /* no block asked for */
+        return;
     int n = (int)room - (int)sizeof(int) < len ? (int)room - (int)sizeof(int)
                                                : len;
     memcpy(block, &len, sizeof(int));
@@ -254,26 +256,36 @@ static void accept_done(struct ws2__req *r, int lerr, size_t bytes,
     submit_data(ask, WS2__DIR_RECV, o, accept_finish);
 }
 
+/* The order and the codes are those of Wine's test_AcceptEx (dlls/ws2_32/
+ * tests/sock.c, 2025), run on Windows: a listener not listening and a
+ * datagram, bound or connected accept socket are WSAEINVAL; a NULL buffer
+ * WSAEFAULT; a NULL lpOverlapped ERROR_INVALID_PARAMETER, before the
+ * address lengths; a remote block of 0 bytes WSAEFAULT. A local block of 0
+ * bytes is accepted (no local address is returned). */
 static int accept_check(struct ws2__tsock *lsk, struct ws2__tsock *ask,
                         PVOID buf, DWORD rdlen, DWORD llen, DWORD rlen,
                         LPOVERLAPPED ov)
 {
-    /* Wine's test_AcceptEx (dlls/ws2_32/tests/sock.c, passes on Windows):
-     * a NULL buffer and a listener not listening are WSAEINVAL. */
-    if (!buf)
+    if (lsk->type != SOCK_STREAM || !atomic_load(&lsk->listening))
         return WSAEINVAL;
-    if (lsk->type != SOCK_STREAM || ask->type != SOCK_STREAM)
-        return WSAEOPNOTSUPP;
-    if (!atomic_load(&lsk->listening))
+    if (ask->type != SOCK_STREAM)
         return WSAEINVAL;
+    if (!buf || ws2__bad_ptr(buf))
+        return WSAEFAULT;
     if (!ov)
         return ERROR_INVALID_PARAMETER;
-    if (ws2__bad_ptr(ov) || ws2__bad_ptr(buf))
+    if (ws2__bad_ptr(ov))
+        return WSAEFAULT;
+    if (rlen == 0)
         return WSAEFAULT;
     /* Microsoft's AcceptEx page: each address block is at least 16 bytes
-     * more than the transport's maximum address length. */
+     * more than the transport's maximum address length. Windows lets a
+     * shorter non-empty block pend and fails the request with
+     * ERROR_INSUFFICIENT_BUFFER when a connection arrives, leaving the
+     * connection queued; the engine cannot wait for a connection without
+     * taking it, so such a block is refused at once. */
     DWORD need = (DWORD)addr_len(lsk->af) + 16;
-    if (llen < need || rlen < need)
+    if ((llen != 0 && llen < need) || rlen < need)
         return WSAEINVAL;
     if ((uint64_t)rdlen + llen + rlen > 0x7fffffff)
         return WSAEINVAL;
@@ -293,14 +305,18 @@ static BOOL PASCAL ext_AcceptEx(SOCKET ls, SOCKET as, PVOID buf, DWORD rdlen,
     (void)received; /* set only when the call completes at once: never */
     struct ws2__slot *lslot, *aslot;
     int err;
+    /* Windows marks the request pending before it checks anything: even a
+     * refused call leaves STATUS_PENDING in Internal (Wine's
+     * test_AcceptEx, run on Windows). */
+    if (ov && !ws2__bad_ptr(ov))
+        ov->Internal = STATUS_PENDING;
     struct ws2__tsock *lsk = ws2__tcpip_get(ls, &lslot, &err);
     if (!lsk)
         return fail(WSAENOTSOCK);
     struct ws2__tsock *ask = ws2__tcpip_get(as, &aslot, &err);
     if (!ask) {
-        /* Wine's test_AcceptEx: an invalid accept socket is WSAEINVAL. */
         ws2__tcpip_put(lslot);
-        return fail(WSAEINVAL);
+        return fail(WSAENOTSOCK);
     }
     err = accept_check(lsk, ask, buf, rdlen, llen, rlen, ov);
     if (!err && atomic_exchange(&ask->ext_busy, 1))
@@ -348,9 +364,10 @@ static VOID PASCAL ext_GetAcceptExSockaddrs(PVOID buf, DWORD rdlen,
     if (ws2__bad_ptr(buf))
         return;
     char *p = (char *)buf + rdlen;
-    if (!ws2__bad_ptr(local_len))
+    /* No local block: the local outputs are left alone, as on Windows. */
+    if (llen != 0 && !ws2__bad_ptr(local_len))
         memcpy(local_len, p, sizeof(int));
-    if (!ws2__bad_ptr(local))
+    if (llen != 0 && !ws2__bad_ptr(local))
         *local = (struct sockaddr *)(void *)(p + sizeof(int));
     p += llen;
     if (!ws2__bad_ptr(remote_len))
