@@ -219,11 +219,18 @@ static void test_acceptex_errors(void **state)
                  WSAEINVAL);
     assert_int_equal(WSAWaitForMultipleEvents(1, &ov.hEvent, TRUE, 50, FALSE),
                      WSA_WAIT_TIMEOUT);
+    DWORD n = POISON, fl = POISON;
+    assert_false(GetOverlappedResult((HANDLE)l, &ov, &n, FALSE));
+    assert_int_equal(GetLastError(), ERROR_IO_INCOMPLETE);
     assert_int_equal(closesocket(l), 0);
     wait_event(ov.hEvent, 5000);
-    DWORD n = POISON, fl = POISON;
     assert_false(WSAGetOverlappedResult(a, &ov, &n, FALSE, &fl));
     assert_int_equal(WSAGetLastError(), WSA_OPERATION_ABORTED);
+    assert_int_equal(n, 0);
+    /* Wine's test_AcceptEx asks the closed listener, on Windows. */
+    n = POISON;
+    assert_false(GetOverlappedResult((HANDLE)l, &ov, &n, FALSE));
+    assert_int_equal(GetLastError(), ERROR_OPERATION_ABORTED);
     assert_int_equal(n, 0);
     /* Once: nothing more arrives. */
     WSAResetEvent(ov.hEvent);
@@ -651,9 +658,15 @@ static void test_connectex_errors(void **state)
     assert_fails(pConnectEx(c, (struct sockaddr *)&ss, len, NULL, 0, &sent,
                             NULL),
                  ERROR_INVALID_PARAMETER);
+    ov.Internal = POISON;
+    ov.InternalHigh = POISON;
     assert_fails(pConnectEx(l, (struct sockaddr *)&ss, len, NULL, 0, &sent,
                             &ov),
                  WSAEINVAL); /* a listening socket */
+    /* Wine's test_connect, on Windows: pending even after a refusal, and
+     * InternalHigh untouched. */
+    assert_int_equal(ov.Internal, STATUS_PENDING);
+    assert_int_equal(ov.InternalHigh, POISON);
     closesocket(l); /* now nothing listens on ss */
 
     assert_pending(
@@ -663,7 +676,13 @@ static void test_connectex_errors(void **state)
     assert_false(WSAGetOverlappedResult(c, &ov, &n, FALSE, &fl));
     assert_int_equal(WSAGetLastError(), WSAECONNREFUSED);
     assert_int_equal(n, 0);
+    /* kernel32's GetOverlappedResult gives the Win32 code, and reads the
+     * OVERLAPPED alone: it works after the socket is closed. */
     closesocket(c);
+    n = POISON;
+    assert_false(GetOverlappedResult((HANDLE)c, &ov, &n, FALSE));
+    assert_int_equal(GetLastError(), ERROR_CONNECTION_REFUSED);
+    assert_int_equal(n, 0);
 
     /* The same through a completion port. */
     c = new_tcp();

@@ -28,6 +28,9 @@ void WINAPI Sleep(DWORD dwMilliseconds);
 /* Cancel a socket's overlapped requests: those the calling thread started
  * (CancelIo), or one (lpOverlapped) or all of them (NULL; CancelIoEx). Each
  * completes once with WSA_OPERATION_ABORTED. */
+BOOL WINAPI GetOverlappedResult(HANDLE hFile, LPOVERLAPPED lpOverlapped,
+                                LPDWORD lpNumberOfBytesTransferred,
+                                BOOL bWait);
 BOOL WINAPI CancelIo(HANDLE hFile);
 BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
 

@@ -65,6 +65,10 @@ static inline int ws2__leave(struct ws2__call *c, int ret, int err)
 /* The calling thread's WSATHREADID, for the provider's lpThreadId. */
 LPWSATHREADID ws2__thread_id(void);
 
+/* The Win32 error kernel32's functions (GetQueuedCompletionStatus,
+ * GetOverlappedResult) report for a request's WSA error (port.c). */
+DWORD ws2__win32_error(DWORD wsa);
+
 /* Closes every socket still open (the last WSACleanup). */
 void ws2__close_all(void);
 

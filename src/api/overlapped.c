@@ -20,6 +20,43 @@ WS2_EXPORT BOOL WSAAPI WSAGetOverlappedResult(SOCKET s,
     return ok;
 }
 
+/* kernel32's GetOverlappedResult reads the OVERLAPPED itself: a finished
+ * request is reported even when its socket has been closed since (Wine's
+ * test_AcceptEx calls it on a closed listener, on Windows), and errors are
+ * Win32 codes (a refused ConnectEx is ERROR_CONNECTION_REFUSED). Only a
+ * wait goes to the socket's provider. */
+WS2_EXPORT BOOL WINAPI GetOverlappedResult(HANDLE hFile,
+                                           LPOVERLAPPED lpOverlapped,
+                                           LPDWORD lpNumberOfBytesTransferred,
+                                           BOOL bWait)
+{
+    if (!lpOverlapped || !lpNumberOfBytesTransferred) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    ULONG_PTR st = __atomic_load_n(&lpOverlapped->Internal, __ATOMIC_ACQUIRE);
+    if (st == STATUS_PENDING) {
+        if (!bWait) {
+            SetLastError(ERROR_IO_INCOMPLETE);
+            return FALSE;
+        }
+        DWORD n, fl;
+        if (!WSAGetOverlappedResult((SOCKET)(uintptr_t)hFile, lpOverlapped,
+                                    &n, TRUE, &fl) &&
+            WSAGetLastError() == WSAENOTSOCK) {
+            SetLastError(ERROR_INVALID_HANDLE);
+            return FALSE;
+        }
+        st = __atomic_load_n(&lpOverlapped->Internal, __ATOMIC_ACQUIRE);
+    }
+    *lpNumberOfBytesTransferred = (DWORD)lpOverlapped->InternalHigh;
+    if (st != 0) {
+        SetLastError(ws2__win32_error((DWORD)st));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Through the provider's WSPIoctl (SIO_WS2POSIX_CANCEL): how many requests
  * were found, or -1 with the last error set. */
 static int cancel(HANDLE h, LPOVERLAPPED ov, BOOL this_thread)

@@ -53,7 +53,7 @@ static struct ws2__slot *socket_ref(HANDLE h)
  * a truncated datagram ERROR_MORE_DATA (STATUS_BUFFER_OVERFLOW). Wine's
  * test_completion_port (dlls/ws2_32/tests/sock.c) checks these on
  * Windows. Codes without an NTSTATUS of their own pass through. */
-static DWORD win32_error(DWORD wsa)
+DWORD ws2__win32_error(DWORD wsa)
 {
     switch (wsa) {
     case WSAECONNRESET:
@@ -165,7 +165,7 @@ WS2_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
     *lpCompletionKey = pk.key;
     *lpOverlapped = pk.ov;
     /* A packet of a failed request: FALSE, with lpOverlapped set. */
-    return pk.status ? fail(win32_error(pk.status)) : TRUE;
+    return pk.status ? fail(ws2__win32_error(pk.status)) : TRUE;
 }
 
 WS2_EXPORT BOOL WINAPI GetQueuedCompletionStatusEx(

@@ -469,6 +469,10 @@ static BOOL PASCAL ext_ConnectEx(SOCKET s, const struct sockaddr *name,
     (void)sent; /* set only when the call completes at once: never */
     struct ws2__slot *slot;
     int err;
+    /* As AcceptEx: Internal is STATUS_PENDING even after a refusal, and
+     * InternalHigh is left alone (Wine's test_connect, run on Windows). */
+    if (ov && !ws2__bad_ptr(ov))
+        ov->Internal = STATUS_PENDING;
     struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, &err);
     if (!sk)
         return fail(WSAENOTSOCK);
