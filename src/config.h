@@ -41,4 +41,9 @@
  * runaway loop stops before memory does. */
 #define WS2__MAX_OUTSTANDING 16384u
 
+/* TransmitFile maps its file this many bytes at a time for the kernel to
+ * send from: one mmap/munmap pair per window, and no more address space
+ * per transfer than this. */
+#define WS2__TF_WINDOW ((size_t)4 << 20)
+
 #endif

@@ -21,6 +21,7 @@
 #include <ws2tcpip.h>
 #include <ws2spi.h>
 #include <mswsock.h>
+#include <windows.h>
 
 #define SIZE(type, n) _Static_assert(sizeof(type) == (n), "sizeof " #type " != " #n)
 #define OFF(type, member, n)                                                   \
@@ -203,12 +204,35 @@ OFF(WSPUPCALLTABLE, lpWPUCloseEvent, 0);
 OFF(WSPUPCALLTABLE, lpWPUQueueApc, 80);
 OFF(WSPUPCALLTABLE, lpWPUCloseThread, 112);
 
+/* ---- mswsock.h ---- */
+SIZE(TRANSMIT_FILE_BUFFERS, 32);
+OFF(TRANSMIT_FILE_BUFFERS, Head, 0);
+OFF(TRANSMIT_FILE_BUFFERS, HeadLength, 8);
+OFF(TRANSMIT_FILE_BUFFERS, Tail, 16);
+OFF(TRANSMIT_FILE_BUFFERS, TailLength, 24);
+
+/* ---- files (windows.h) ---- */
+SIZE(LARGE_INTEGER, 8);
+OFF(LARGE_INTEGER, QuadPart, 0);
+OFF(LARGE_INTEGER, u.LowPart, 0);
+OFF(LARGE_INTEGER, u.HighPart, 4);
+SIZE(SECURITY_ATTRIBUTES, 24);
+OFF(SECURITY_ATTRIBUTES, nLength, 0);
+OFF(SECURITY_ATTRIBUTES, lpSecurityDescriptor, 8);
+OFF(SECURITY_ATTRIBUTES, bInheritHandle, 16);
+
 /* ---- values that travel in these structures ---- */
 _Static_assert(FD_SETSIZE == 64, "FD_SETSIZE != 64");
 _Static_assert(AF_INET6 == 23, "AF_INET6 != 23");
 _Static_assert(SOL_SOCKET == 0xffff, "SOL_SOCKET != 0xffff");
 _Static_assert(WSAPROTOCOL_LEN == 255, "WSAPROTOCOL_LEN != 255");
 _Static_assert(MAX_PROTOCOL_CHAIN == 7, "MAX_PROTOCOL_CHAIN != 7");
+_Static_assert(GENERIC_READ == 0x80000000u, "GENERIC_READ");
+_Static_assert(OPEN_EXISTING == 3 && TRUNCATE_EXISTING == 5, "dispositions");
+_Static_assert(FILE_FLAG_SEQUENTIAL_SCAN == 0x08000000u, "SEQUENTIAL_SCAN");
+_Static_assert(TF_DISCONNECT == 1 && TF_REUSE_SOCKET == 2, "TF_*");
+_Static_assert(ERROR_HANDLE_EOF == 38 && ERROR_NEGATIVE_SEEK == 131,
+               "file errors");
 
 /* A translation unit must declare something (ISO C). */
 typedef int ws2_layout_asserts_done;

@@ -71,28 +71,6 @@ static void wait_event(WSAEVENT ev, DWORD ms)
         fail_msg("event not signalled within %u ms (ret %u)", ms, r);
 }
 
-/* The extension functions report a pending start as FALSE with
- * ERROR_IO_PENDING (== WSA_IO_PENDING). */
-#define assert_pending(call)                                                   \
-    do {                                                                       \
-        WSASetLastError(0);                                                    \
-        BOOL ok_ = (call);                                                     \
-        int e_ = WSAGetLastError();                                            \
-        if (ok_ || e_ != ERROR_IO_PENDING)                                     \
-            fail_msg("%s: got %d error %d, wanted FALSE and "                  \
-                     "ERROR_IO_PENDING",                                       \
-                     #call, ok_, e_);                                          \
-    } while (0)
-#define assert_fails(call, err)                                                \
-    do {                                                                       \
-        WSASetLastError(0);                                                    \
-        BOOL ok_ = (call);                                                     \
-        int e_ = WSAGetLastError();                                            \
-        if (ok_ || e_ != (int)(err))                                           \
-            fail_msg("%s: got %d error %d, wanted FALSE and %d (%s)", #call,   \
-                     ok_, e_, (int)(err), #err);                               \
-    } while (0)
-
 static SOCKET listener(SOCKADDR_STORAGE *ss, int *len)
 {
     SOCKET l = ws2t_bound(AF_INET, SOCK_STREAM);

@@ -42,6 +42,28 @@ int ws2t_cleanup(void **state);
             fail_msg("%s failed with error %d", #ret, WSAGetLastError());      \
     } while (0)
 
+/* The extension functions report a pending start as FALSE with
+ * ERROR_IO_PENDING (== WSA_IO_PENDING). */
+#define assert_pending(call)                                                   \
+    do {                                                                       \
+        WSASetLastError(0);                                                    \
+        BOOL ok_ = (call);                                                     \
+        int e_ = WSAGetLastError();                                            \
+        if (ok_ || e_ != ERROR_IO_PENDING)                                     \
+            fail_msg("%s: got %d error %d, wanted FALSE and "                  \
+                     "ERROR_IO_PENDING",                                       \
+                     #call, ok_, e_);                                          \
+    } while (0)
+#define assert_fails(call, err)                                                \
+    do {                                                                       \
+        WSASetLastError(0);                                                    \
+        BOOL ok_ = (call);                                                     \
+        int e_ = WSAGetLastError();                                            \
+        if (ok_ || e_ != (int)(err))                                           \
+            fail_msg("%s: got %d error %d, wanted FALSE and %d (%s)", #call,   \
+                     ok_, e_, (int)(err), #err);                               \
+    } while (0)
+
 /* An IPv4 (af AF_INET) or IPv6 loopback address with the given port (host
  * order). len gets the address length. */
 void ws2t_loopback(int af, u_short port, SOCKADDR_STORAGE *ss, int *len);

@@ -73,6 +73,26 @@ typedef BOOL(PASCAL *LPFN_CONNECTEX)(SOCKET s, const struct sockaddr *name,
                                      LPOVERLAPPED lpOverlapped);
 typedef BOOL(PASCAL *LPFN_DISCONNECTEX)(SOCKET s, LPOVERLAPPED lpOverlapped,
                                         DWORD dwFlags, DWORD dwReserved);
+/* TransmitFile's buffers sent before (Head) and after (Tail) the file. */
+typedef struct _TRANSMIT_FILE_BUFFERS {
+    LPVOID Head;
+    DWORD HeadLength;
+    LPVOID Tail;
+    DWORD TailLength;
+} TRANSMIT_FILE_BUFFERS, *PTRANSMIT_FILE_BUFFERS, *LPTRANSMIT_FILE_BUFFERS;
+
+typedef BOOL(PASCAL *LPFN_TRANSMITFILE)(
+    SOCKET hSocket, HANDLE hFile, DWORD nNumberOfBytesToWrite,
+    DWORD nNumberOfBytesPerSend, LPOVERLAPPED lpOverlapped,
+    LPTRANSMIT_FILE_BUFFERS lpTransmitBuffers, DWORD dwReserved);
+/* Also exported, as mswsock.dll does: it calls the socket's provider's
+ * TransmitFile (the one WSAID_TRANSMITFILE fetches). */
+BOOL PASCAL TransmitFile(SOCKET hSocket, HANDLE hFile,
+                         DWORD nNumberOfBytesToWrite,
+                         DWORD nNumberOfBytesPerSend,
+                         LPOVERLAPPED lpOverlapped,
+                         LPTRANSMIT_FILE_BUFFERS lpTransmitBuffers,
+                         DWORD dwReserved);
 typedef INT(PASCAL *LPFN_WSARECVMSG)(
     SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfBytesRecvd,
     LPWSAOVERLAPPED lpOverlapped,

@@ -17,84 +17,13 @@
 
 #include "api/netdb.h"
 #include "util/ipaddr.h"
+#include "util/utf.h"
 
 /* getaddrinfo-style functions return the error and also set it. */
 static int gai_fail(int err)
 {
     ws2__last_error = err;
     return err;
-}
-
-/* ---- UTF-16 <-> UTF-8 for the wide functions ---- */
-
-/* A malloc'd UTF-8 copy of s (NULL stays NULL); *ok = 0 when out of
- * memory. */
-static char *to_utf8(const WCHAR *s, int *ok)
-{
-    *ok = 1;
-    if (!s)
-        return NULL;
-    size_t n = 0;
-    while (s[n])
-        n++;
-    char *out = malloc(n * 3 + 1), *p = out;
-    if (!out) {
-        *ok = 0;
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = s[i];
-        if (c >= 0xd800 && c < 0xdc00 && s[i + 1] >= 0xdc00 &&
-            s[i + 1] < 0xe000)
-            c = 0x10000 + ((c - 0xd800) << 10) + (s[++i] - 0xdc00);
-        if (c < 0x80) {
-            *p++ = (char)c;
-        } else if (c < 0x800) {
-            *p++ = (char)(0xc0 | c >> 6);
-            *p++ = (char)(0x80 | (c & 0x3f));
-        } else if (c < 0x10000) {
-            *p++ = (char)(0xe0 | c >> 12);
-            *p++ = (char)(0x80 | (c >> 6 & 0x3f));
-            *p++ = (char)(0x80 | (c & 0x3f));
-        } else {
-            *p++ = (char)(0xf0 | c >> 18);
-            *p++ = (char)(0x80 | (c >> 12 & 0x3f));
-            *p++ = (char)(0x80 | (c >> 6 & 0x3f));
-            *p++ = (char)(0x80 | (c & 0x3f));
-        }
-    }
-    *p = 0;
-    return out;
-}
-
-/* UTF-8 to UTF-16 into out (room for max WCHARs, or out NULL to count).
- * Returns the length without the NUL. */
-static size_t to_utf16(const char *s, WCHAR *out, size_t max)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = 0;
-    while (*p) {
-        uint32_t c = *p++;
-        int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-        if (more)
-            c &= 0x3f >> more;
-        for (; more && (*p & 0xc0) == 0x80; more--)
-            c = c << 6 | (*p++ & 0x3f);
-        if (c >= 0x10000) {
-            if (out && n + 2 < max) {
-                out[n] = (WCHAR)(0xd800 + ((c - 0x10000) >> 10));
-                out[n + 1] = (WCHAR)(0xdc00 + ((c - 0x10000) & 0x3ff));
-            }
-            n += 2;
-        } else {
-            if (out && n + 1 < max)
-                out[n] = (WCHAR)c;
-            n++;
-        }
-    }
-    if (out && max)
-        out[n < max ? n : max - 1] = 0;
-    return n;
 }
 
 /* ---- getaddrinfo ---- */
@@ -229,7 +158,8 @@ static ADDRINFOW *build_w(const struct ws2__ai *list, size_t n,
 {
     ADDRINFOW *head = NULL, **tail = &head;
     for (size_t i = 0; i < n; i++) {
-        size_t extra = i == 0 && canon ? to_utf16(canon, NULL, 0) + 1 : 0;
+        size_t extra =
+            i == 0 && canon ? ws2__utf8_to_utf16(canon, NULL, 0) + 1 : 0;
         struct ai_w *r = calloc(1, sizeof(*r) + extra * sizeof(WCHAR));
         if (!r) {
             FreeAddrInfoW(head);
@@ -241,7 +171,7 @@ static ADDRINFOW *build_w(const struct ws2__ai *list, size_t n,
         r->ai.ai_addrlen = fill_addr(&list[i], &r->ss);
         r->ai.ai_addr = (struct sockaddr *)&r->ss;
         if (extra) {
-            to_utf16(canon, r->name, extra);
+            ws2__utf8_to_utf16(canon, r->name, extra);
             r->ai.ai_canonname = r->name;
         }
         *tail = &r->ai;
@@ -311,7 +241,8 @@ WS2_EXPORT INT WSAAPI GetAddrInfoW(PCWSTR pNodeName, PCWSTR pServiceName,
     }
     if (err)
         return gai_fail(err);
-    char *node = to_utf8(pNodeName, &ok1), *serv = to_utf8(pServiceName, &ok2);
+    char *node = ws2__utf16_to_utf8(pNodeName, &ok1);
+    char *serv = ws2__utf16_to_utf8(pServiceName, &ok2);
     if (!ok1 || !ok2)
         err = WSA_NOT_ENOUGH_MEMORY;
     else
@@ -443,13 +374,15 @@ WS2_EXPORT INT WSAAPI GetNameInfoW(const SOCKADDR *pSockaddr,
                         pServiceBuffer != NULL, Flags, host, serv);
     if (err)
         return gai_fail(err);
-    if ((pNodeBuffer && to_utf16(host, NULL, 0) >= NodeBufferSize) ||
-        (pServiceBuffer && to_utf16(serv, NULL, 0) >= ServiceBufferSize))
+    if ((pNodeBuffer &&
+         ws2__utf8_to_utf16(host, NULL, 0) >= NodeBufferSize) ||
+        (pServiceBuffer &&
+         ws2__utf8_to_utf16(serv, NULL, 0) >= ServiceBufferSize))
         return gai_fail(WSAEFAULT);
     if (pNodeBuffer)
-        to_utf16(host, pNodeBuffer, NodeBufferSize);
+        ws2__utf8_to_utf16(host, pNodeBuffer, NodeBufferSize);
     if (pServiceBuffer)
-        to_utf16(serv, pServiceBuffer, ServiceBufferSize);
+        ws2__utf8_to_utf16(serv, pServiceBuffer, ServiceBufferSize);
     ws2__last_error = 0;
     return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * port.c - the kernel32 side of completion ports: CreateIoCompletionPort,
  * GetQueuedCompletionStatus(Ex), PostQueuedCompletionStatus,
- * SetFileCompletionNotificationModes and CloseHandle, over src/sync/port.c.
+ * SetFileCompletionNotificationModes and CloseHandle (of any handle: also
+ * events, files and sockets), over src/sync/port.c.
  *
  * Like the event functions they need no WSAStartup (kernel32 has none);
  * only a socket needs it, to exist. Their errors are Win32 errors in the
@@ -239,7 +240,8 @@ WS2_EXPORT BOOL WINAPI CloseHandle(HANDLE hObject)
         int err = ws2__port_close(hObject);
         return err ? fail((DWORD)err) : TRUE;
     }
-    if (ws2__event_close((WSAEVENT)hObject) == 0)
+    if (ws2__event_close((WSAEVENT)hObject) == 0 ||
+        ws2__file_close(hObject) == 0)
         return TRUE;
     slot = socket_ref(hObject);
     if (!slot)

@@ -96,6 +96,8 @@ int ws2__req_advance(struct ws2__req *r, size_t n)
         r->iov[0].iov_base = (char *)r->iov[0].iov_base + n;
         r->iov[0].iov_len -= n;
     }
+    if (r->niov == 0 && r->more && r->more(r))
+        return 0;
     return r->niov == 0;
 }
 

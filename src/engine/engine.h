@@ -48,6 +48,13 @@ struct ws2__req {
     unsigned char addr[128];
     unsigned addrlen;
     ws2__req_done_fn done;
+    /* A stream send whose bytes come in turns (TransmitFile's file
+     * windows), NULL otherwise: once iov has all gone, more(r) is called,
+     * under the queue's lock on any thread, and returns 1 after pointing
+     * iov/niov at the next bytes (at least one), or 0 when the request is
+     * complete. The request keeps its place at the head meanwhile, so
+     * nothing else on the socket goes between its bytes. */
+    int (*more)(struct ws2__req *r);
     /* Engine-private from here on. */
     struct ws2__req *next;
     struct ws2__ioq *q;
@@ -95,7 +102,8 @@ static inline int ws2__engine_idle(struct ws2__esock *es, int dir)
     return atomic_load_explicit(&es->q[dir].count, memory_order_acquire) == 0;
 }
 /* Accounts n bytes of a stream send already taken (by the submitter's own
- * first try, or the kernel); true when all have gone. */
+ * first try, or the kernel); true when all have gone (r->more, when set,
+ * having no more to give). */
 int ws2__req_advance(struct ws2__req *r, size_t n);
 /* Queues r; 0, or -EAGAIN when the queue already holds its maximum. */
 int ws2__engine_submit(struct ws2__esock *es, int dir, struct ws2__req *r);

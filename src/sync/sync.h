@@ -95,6 +95,34 @@ unsigned ws2__port_get(struct ws2__port *port, struct ws2__packet_out *out,
                        unsigned max, DWORD timeout_ms, BOOL alertable,
                        DWORD *err);
 
+/* ---- file handles (file.c) ----
+ * A file HANDLE is a handle of the same table (catalog id 0, no provider),
+ * told apart by its release hook, owning a Linux descriptor that is closed
+ * once the handle is closed and no reference is left. */
+enum {
+    WS2__FILE_READ = 1,       /* opened for reading */
+    WS2__FILE_WRITE = 2,      /* opened for writing */
+    WS2__FILE_OVERLAPPED = 4, /* FILE_FLAG_OVERLAPPED: no file pointer use */
+};
+/* A new handle owning fd (WS2__FILE_* flags; unlink_path, taken over and
+ * may be NULL, is removed at the end: FILE_FLAG_DELETE_ON_CLOSE). On
+ * failure fd is closed and NULL returned with *err
+ * (ERROR_NOT_ENOUGH_MEMORY, ERROR_TOO_MANY_OPEN_FILES). */
+HANDLE ws2__file_wrap(int fd, unsigned flags, char *unlink_path, int *err);
+/* A counted reference on an open file handle's slot, with its descriptor
+ * and flags (may be NULL); NULL for anything else. */
+struct ws2__slot *ws2__file_ref(HANDLE h, int *fd, unsigned *flags);
+/* 0, or ERROR_INVALID_HANDLE. */
+int ws2__file_close(HANDLE h);
+/* The Linux side, 0 / >= 0 or -errno: size and kind, position, and a
+ * read-only window [off, off + len) mapped for the kernel to send from
+ * (returns the address of byte off; unmap *base, *maplen). */
+int ws2__file_stat(int fd, int64_t *size, int *regular);
+int64_t ws2__file_seek(int fd, int64_t off, int whence);
+void *ws2__file_map(int fd, uint64_t off, size_t len, void **base,
+                    size_t *maplen, int *err);
+void ws2__file_unmap(void *base, size_t maplen);
+
 /* ---- completion of a request without a routine (src/spi/complete.c) ----
  * lpOverlapped's result, then its event, then a packet to the socket's
  * port (see complete.c for Windows' rules). immediate: the request

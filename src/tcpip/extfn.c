@@ -514,7 +514,7 @@ static BOOL PASCAL ext_ConnectEx(SOCKET s, const struct sockaddr *name,
  * the FIN at once); with TF_REUSE_SOCKET the socket then gets a fresh,
  * unbound descriptor in place (dup3), so that AcceptEx or ConnectEx can
  * use it again, as on Windows. */
-static int disconnect(struct ws2__tsock *sk, DWORD flags)
+int ws2__tcpip_disconnect(struct ws2__tsock *sk, DWORD flags)
 {
     int r = ws2__lx_shutdown(sk->fd, SD_SEND);
     if (r && r != -ENOTCONN)
@@ -561,7 +561,7 @@ static BOOL PASCAL ext_DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags,
     else if (!atomic_load(&sk->connected) || atomic_load(&sk->ext_busy))
         err = WSAENOTCONN;
     else
-        err = disconnect(sk, flags);
+        err = ws2__tcpip_disconnect(sk, flags);
     ws2__tcpip_put(slot);
     if (err)
         return fail(err);
@@ -581,6 +581,7 @@ static const struct {
     {WSAID_GETACCEPTEXSOCKADDRS, (void (*)(void))ext_GetAcceptExSockaddrs},
     {WSAID_CONNECTEX, (void (*)(void))ext_ConnectEx},
     {WSAID_DISCONNECTEX, (void (*)(void))ext_DisconnectEx},
+    {WSAID_TRANSMITFILE, (void (*)(void))ws2__tcpip_TransmitFile},
 };
 
 int ws2__tcpip_extfn(SOCKET s, LPVOID in, DWORD inlen, LPVOID out,

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "engine/engine.h"
+#include "mswsock.h"
 #include "spi/handle.h"
 #include "tcpip/lx.h"
 #include "ws2spi.h"
@@ -173,6 +174,15 @@ int ws2__tcpip_update_context(SOCKET s, int optname, const char *optval,
                               int optlen, LPINT lpErrno);
 /* closesocket of sk aborts an AcceptEx that would give it a connection. */
 void ws2__tcpip_ext_close(struct ws2__tsock *sk);
+/* DisconnectEx's work, also TransmitFile's TF_DISCONNECT: shuts the
+ * sending side; with TF_REUSE_SOCKET gives sk a fresh, unbound descriptor
+ * in place. 0 or a WSA error. */
+int ws2__tcpip_disconnect(struct ws2__tsock *sk, DWORD flags);
+/* transmit.c: TransmitFile (WSAID_TRANSMITFILE). */
+BOOL PASCAL ws2__tcpip_TransmitFile(SOCKET s, HANDLE hFile, DWORD count,
+                                    DWORD per_send, LPOVERLAPPED ov,
+                                    LPTRANSMIT_FILE_BUFFERS bufs,
+                                    DWORD flags);
 
 /* select.c, shared with evselect.c and sockopt.c: whether urgent data is
  * read inline (SO_OOBINLINE), and the settling of a finished non-blocking
