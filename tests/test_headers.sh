@@ -43,6 +43,7 @@ ours() {
 #include <ws2tcpip.h>
 #include <ws2spi.h>
 #include <mswsock.h>
+#include <sporder.h>
 #include <windows.h>
 #include <winsock.h>
 H

@@ -148,7 +148,8 @@ WS2_EXPORT PCWSTR WSAAPI InetNtopW(INT Family, const VOID *pAddr,
 /* ---- WSAStringToAddress, WSAAddressToString ---- */
 
 /* The catalog entry that converts for af: the caller's, or the first one
- * of the family. A family no entry serves is WSAEINVAL, as documented. */
+ * of the family that is not a layered entry (only chains reach those). A
+ * family no entry serves is WSAEINVAL, as documented. */
 static const struct ws2__entry *converter(int af,
                                           const WSAPROTOCOL_INFOW *info,
                                           struct ws2__provider **prov,
@@ -161,7 +162,8 @@ static const struct ws2__entry *converter(int af,
         unsigned n;
         const struct ws2__entry *all = ws2__catalog(&n);
         for (unsigned i = 0; i < n && !e; i++)
-            if (all[i].info.iAddressFamily == af)
+            if (all[i].info.iAddressFamily == af &&
+                all[i].info.ProtocolChain.ChainLen != LAYERED_PROTOCOL)
                 e = &all[i];
     }
     if (!e) {

@@ -248,7 +248,7 @@ WS2_EXPORT HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess,
     (void)dwShareMode, (void)lpSecurityAttributes, (void)hTemplateFile;
     int named = lpFileName && *lpFileName, ok;
     return create_file(named,
-                       named ? ws2__utf16_to_utf8(lpFileName, &ok) : NULL,
+                       named ? ws2__utf16_dup_utf8(lpFileName, &ok) : NULL,
                        dwDesiredAccess, dwCreationDisposition,
                        dwFlagsAndAttributes);
 }

@@ -159,7 +159,7 @@ static ADDRINFOW *build_w(const struct ws2__ai *list, size_t n,
     ADDRINFOW *head = NULL, **tail = &head;
     for (size_t i = 0; i < n; i++) {
         size_t extra =
-            i == 0 && canon ? ws2__utf8_to_utf16(canon, NULL, 0) + 1 : 0;
+            i == 0 && canon ? ws2__utf8_to_utf16_count(canon, NULL, 0) + 1 : 0;
         struct ai_w *r = calloc(1, sizeof(*r) + extra * sizeof(WCHAR));
         if (!r) {
             FreeAddrInfoW(head);
@@ -171,7 +171,7 @@ static ADDRINFOW *build_w(const struct ws2__ai *list, size_t n,
         r->ai.ai_addrlen = fill_addr(&list[i], &r->ss);
         r->ai.ai_addr = (struct sockaddr *)&r->ss;
         if (extra) {
-            ws2__utf8_to_utf16(canon, r->name, extra);
+            ws2__utf8_to_utf16_count(canon, r->name, extra);
             r->ai.ai_canonname = r->name;
         }
         *tail = &r->ai;
@@ -241,8 +241,8 @@ WS2_EXPORT INT WSAAPI GetAddrInfoW(PCWSTR pNodeName, PCWSTR pServiceName,
     }
     if (err)
         return gai_fail(err);
-    char *node = ws2__utf16_to_utf8(pNodeName, &ok1);
-    char *serv = ws2__utf16_to_utf8(pServiceName, &ok2);
+    char *node = ws2__utf16_dup_utf8(pNodeName, &ok1);
+    char *serv = ws2__utf16_dup_utf8(pServiceName, &ok2);
     if (!ok1 || !ok2)
         err = WSA_NOT_ENOUGH_MEMORY;
     else
@@ -375,14 +375,14 @@ WS2_EXPORT INT WSAAPI GetNameInfoW(const SOCKADDR *pSockaddr,
     if (err)
         return gai_fail(err);
     if ((pNodeBuffer &&
-         ws2__utf8_to_utf16(host, NULL, 0) >= NodeBufferSize) ||
+         ws2__utf8_to_utf16_count(host, NULL, 0) >= NodeBufferSize) ||
         (pServiceBuffer &&
-         ws2__utf8_to_utf16(serv, NULL, 0) >= ServiceBufferSize))
+         ws2__utf8_to_utf16_count(serv, NULL, 0) >= ServiceBufferSize))
         return gai_fail(WSAEFAULT);
     if (pNodeBuffer)
-        ws2__utf8_to_utf16(host, pNodeBuffer, NodeBufferSize);
+        ws2__utf8_to_utf16_count(host, pNodeBuffer, NodeBufferSize);
     if (pServiceBuffer)
-        ws2__utf8_to_utf16(serv, pServiceBuffer, ServiceBufferSize);
+        ws2__utf8_to_utf16_count(serv, pServiceBuffer, ServiceBufferSize);
     ws2__last_error = 0;
     return 0;
 }

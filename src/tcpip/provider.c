@@ -69,12 +69,6 @@ unsigned ws2__tcpip_entries(WSAPROTOCOL_INFOW *out, unsigned max)
     return n;
 }
 
-const WSAPROTOCOL_INFOW *ws2__tcpip_info(DWORD catalog_id)
-{
-    const struct ws2__entry *e = ws2__catalog_find(catalog_id);
-    return e ? &e->info : NULL;
-}
-
 /* ---- socket objects ---- */
 
 static void tsock_free(void *arg)
@@ -116,12 +110,12 @@ notsock:
 }
 
 SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
-                       DWORD catalog_id, int *err)
+                       const struct ws2__entry *e, int *err)
 {
-    const struct ws2__entry *e = ws2__catalog_find(catalog_id);
+    DWORD catalog_id = e->info.dwCatalogEntryId;
     struct ws2__provider *prov = NULL;
     struct ws2__tsock *sk = calloc(1, sizeof(*sk));
-    if (!sk || !e || ws2__provider_get(e, &prov)) {
+    if (!sk || ws2__provider_get(e, &prov)) {
         free(sk);
         ws2__lx_close(fd);
         *err = WSAENOBUFS;
@@ -133,6 +127,7 @@ SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
     sk->protocol = protocol;
     sk->flags = flags;
     sk->catalog_id = catalog_id;
+    sk->entry = e;
     sk->udp_connreset = 1;
     sk->sndbuf = -1;
     sk->rcvbuf = -1;

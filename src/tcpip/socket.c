@@ -36,7 +36,11 @@ SOCKET WSPAPI ws2__WSPSocket(int af, int type, int protocol,
                              LPINT lpErrno)
 {
     (void)g;
-    if (!info || info->iAddressFamily != af || info->iSocketType != type ||
+    /* The socket remembers the entry it was made from (SO_PROTOCOL_INFO),
+     * which stays valid whatever later happens to the catalog. */
+    const struct ws2__entry *e =
+        info ? ws2__catalog_find(info->dwCatalogEntryId) : NULL;
+    if (!e || info->iAddressFamily != af || info->iSocketType != type ||
         info->iProtocol != protocol) {
         *lpErrno = WSAEINVAL;
         return INVALID_SOCKET;
@@ -46,8 +50,7 @@ SOCKET WSPAPI ws2__WSPSocket(int af, int type, int protocol,
         *lpErrno = ws2__wsa_error(-fd, WS2__OP_SOCKET);
         return INVALID_SOCKET;
     }
-    return ws2__tcpip_wrap(fd, af, type, protocol, flags,
-                           info->dwCatalogEntryId, lpErrno);
+    return ws2__tcpip_wrap(fd, af, type, protocol, flags, e, lpErrno);
 }
 
 /* Binds with Windows' address-sharing rules. Linux's SO_REUSEADDR stays off
@@ -299,7 +302,7 @@ SOCKET WSPAPI ws2__WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
                                ? WSAEINTR
                                : ws2__wsa_error(-fd, WS2__OP_ACCEPT));
     SOCKET ns = ws2__tcpip_wrap(fd, sk->af, sk->type, sk->protocol, sk->flags,
-                                sk->catalog_id, lpErrno);
+                                sk->entry, lpErrno);
     if (ns == INVALID_SOCKET)
         return accept_fail(slot, lpErrno, *lpErrno);
     int err = cond ? check_condition(ns, sk, &peer, peerlen, cond, data) : 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tcpip/tcpip.h"
+#include "util/protoinfo.h"
 #include "mswsock.h"
 #include "ws2tcpip.h"
 
@@ -368,10 +369,10 @@ int WSPAPI ws2__WSPSetSockOpt(SOCKET s, int level, int optname,
 static int get_protocol_info(struct ws2__tsock *sk, int wide, char *optval,
                              int *optlen)
 {
-    const WSAPROTOCOL_INFOW *info = ws2__tcpip_info(sk->catalog_id);
+    const WSAPROTOCOL_INFOW *info = &sk->entry->info;
     int need = wide ? (int)sizeof(WSAPROTOCOL_INFOW)
                     : (int)sizeof(WSAPROTOCOL_INFOA);
-    if (ws2__bad_ptr(optval) || ws2__bad_ptr(optlen) || !info)
+    if (ws2__bad_ptr(optval) || ws2__bad_ptr(optlen))
         return WSAEFAULT;
     if (*optlen < need) {
         *optlen = need;
@@ -381,9 +382,7 @@ static int get_protocol_info(struct ws2__tsock *sk, int wide, char *optval,
         memcpy(optval, info, sizeof(*info));
     } else {
         WSAPROTOCOL_INFOA a;
-        memcpy(&a, info, offsetof(WSAPROTOCOL_INFOA, szProtocol));
-        for (int i = 0; i <= WSAPROTOCOL_LEN; i++)
-            a.szProtocol[i] = (char)info->szProtocol[i];
+        ws2__info_w_to_a(info, &a);
         memcpy(optval, &a, sizeof(a));
     }
     return 0;

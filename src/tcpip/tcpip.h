@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "mswsock.h"
 #include "spi/handle.h"
+#include "spi/provider.h"
 #include "tcpip/lx.h"
 #include "ws2spi.h"
 
@@ -35,6 +36,7 @@ struct ws2__tsock {
     int af, type, protocol; /* Windows values */
     DWORD flags;            /* WSA_FLAG_* given at creation */
     DWORD catalog_id;
+    const struct ws2__entry *entry; /* made from; lives as long as the process */
     SOCKET handle;
     _Atomic int blocked;    /* threads inside a blocking system call */
     _Atomic int closing;    /* closesocket has been called */
@@ -66,9 +68,10 @@ static inline void ws2__tcpip_put(struct ws2__slot *slot)
 {
     ws2__handle_unref(slot);
 }
-/* Wraps a new Linux fd in a socket object and a handle. */
+/* Wraps a new Linux fd in a socket object and a handle, made from the
+ * catalog entry e. */
 SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
-                       DWORD catalog_id, int *err);
+                       const struct ws2__entry *e, int *err);
 /* Fails a provider call: stores err in *lpErrno and returns SOCKET_ERROR. */
 static inline int ws2__tcpip_fail(LPINT lpErrno, int err)
 {
@@ -82,8 +85,6 @@ static inline int ws2__bad_ptr(const void *p)
     uintptr_t v = (uintptr_t)p;
     return v < 0x10000 || v >= ((uintptr_t)1 << 47);
 }
-/* The protocol entry of a socket type (for SO_PROTOCOL_INFO). */
-const WSAPROTOCOL_INFOW *ws2__tcpip_info(DWORD catalog_id);
 
 /* Blocking system calls are bracketed so that closesocket can wake them. */
 static inline void ws2__tcpip_block_begin(struct ws2__tsock *sk)
