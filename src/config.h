@@ -35,6 +35,14 @@
 #define WS2__UDP4_MAX_MSG 65507u
 #define WS2__UDP6_MAX_MSG 65527u
 
+/* Room for the Linux control data of one WSARecvMsg, whatever the
+ * application's Control.len: packet information (32 or 40 bytes), TTL or
+ * hop limit, TOS or traffic class (24 each) with room to spare, so that
+ * Linux never truncates what the application has room for; the
+ * translation to Windows' layout finds MSG_CTRUNC. A WSASendMsg's
+ * translated control data must fit in as much. */
+#define WS2__CTL_ROOM 256
+
 /* Overlapped requests one socket may have queued in one direction; one
  * more fails with WSAEWOULDBLOCK ("too many outstanding overlapped I/O
  * requests"). Large enough for any real program, small enough that a

@@ -108,6 +108,25 @@ OFF(WSAMSG, lpBuffers, 16);
 OFF(WSAMSG, dwBufferCount, 24);
 OFF(WSAMSG, Control, 32);
 OFF(WSAMSG, dwFlags, 48);
+/* Control data (ws2def.h): a 16-byte header, data at 16, objects 8-aligned. */
+SIZE(WSACMSGHDR, 16);
+OFF(WSACMSGHDR, cmsg_len, 0);
+OFF(WSACMSGHDR, cmsg_level, 8);
+OFF(WSACMSGHDR, cmsg_type, 12);
+_Static_assert(WSA_CMSG_LEN(0) == 16, "WSA_CMSG_LEN(0) != 16");
+_Static_assert(WSA_CMSG_LEN(sizeof(IN_PKTINFO)) == 24, "WSA_CMSG_LEN(IN_PKTINFO)");
+_Static_assert(WSA_CMSG_SPACE(sizeof(IN_PKTINFO)) == 24, "WSA_CMSG_SPACE(IN_PKTINFO)");
+_Static_assert(WSA_CMSG_LEN(sizeof(IN6_PKTINFO)) == 36, "WSA_CMSG_LEN(IN6_PKTINFO)");
+_Static_assert(WSA_CMSG_SPACE(sizeof(IN6_PKTINFO)) == 40, "WSA_CMSG_SPACE(IN6_PKTINFO)");
+_Static_assert(WSA_CMSG_SPACE(sizeof(INT)) == 24, "WSA_CMSG_SPACE(INT)");
+_Static_assert(WSA_CMSGHDR_ALIGN(20) == 24, "WSA_CMSGHDR_ALIGN(20)");
+_Static_assert(WSA_CMSGDATA_ALIGN(20) == 24, "WSA_CMSGDATA_ALIGN(20)");
+SIZE(WSASENDMSG, 40);
+OFF(WSASENDMSG, lpMsg, 0);
+OFF(WSASENDMSG, dwFlags, 8);
+OFF(WSASENDMSG, lpNumberOfBytesSent, 16);
+OFF(WSASENDMSG, lpOverlapped, 24);
+OFF(WSASENDMSG, lpCompletionRoutine, 32);
 SIZE(WSAOVERLAPPED, 32);
 OFF(WSAOVERLAPPED, Internal, 0);
 OFF(WSAOVERLAPPED, InternalHigh, 8);
@@ -184,7 +203,11 @@ SIZE(struct ip_mreq, 8);
 SIZE(struct ipv6_mreq, 20);
 OFF(struct ipv6_mreq, ipv6mr_interface, 16);
 SIZE(IN_PKTINFO, 8);
+OFF(IN_PKTINFO, ipi_addr, 0);
+OFF(IN_PKTINFO, ipi_ifindex, 4);
 SIZE(IN6_PKTINFO, 20);
+OFF(IN6_PKTINFO, ipi6_addr, 0);
+OFF(IN6_PKTINFO, ipi6_ifindex, 16);
 
 /* ---- ws2spi.h ---- */
 SIZE(WSPDATA, 516);
@@ -233,6 +256,19 @@ _Static_assert(FILE_FLAG_SEQUENTIAL_SCAN == 0x08000000u, "SEQUENTIAL_SCAN");
 _Static_assert(TF_DISCONNECT == 1 && TF_REUSE_SOCKET == 2, "TF_*");
 _Static_assert(ERROR_HANDLE_EOF == 38 && ERROR_NEGATIVE_SEEK == 131,
                "file errors");
+_Static_assert(IP_PKTINFO == 19 && IPV6_PKTINFO == 19, "PKTINFO != 19");
+_Static_assert(IP_TOS == 3 && IP_TTL == 4 && IP_RECVTTL == 21 &&
+                   IP_RECVTOS == 40,
+               "IP_TOS/IP_TTL/IP_RECVTTL/IP_RECVTOS");
+_Static_assert(IPV6_HOPLIMIT == 21 && IPV6_TCLASS == 39 &&
+                   IPV6_RECVTCLASS == 40,
+               "IPV6_HOPLIMIT/IPV6_TCLASS/IPV6_RECVTCLASS");
+_Static_assert(MSG_TRUNC == 0x100 && MSG_CTRUNC == 0x200 &&
+                   MSG_BCAST == 0x400 && MSG_MCAST == 0x800,
+               "MSG_TRUNC/CTRUNC/BCAST/MCAST");
+_Static_assert(SIO_BSP_HANDLE == 0x4800001B && SIO_BASE_HANDLE == 0x48000022,
+               "SIO_BSP_HANDLE/SIO_BASE_HANDLE");
+_Static_assert(SIO_EXT_SENDMSG == 0xC8000020, "SIO_EXT_SENDMSG");
 
 /* A translation unit must declare something (ISO C). */
 typedef int ws2_layout_asserts_done;

@@ -31,6 +31,27 @@ extern "C" {
 
 #define SIO_UDP_NETRESET _WSAIOW(IOC_VENDOR, 15)
 
+/* The socket a call goes to (SIO_BSP_HANDLE for WSASendMsg): a layered
+ * provider answers with its own to see the call, the base provider with
+ * its own; SIO_BASE_HANDLE is always the base provider's. */
+#define SIO_BSP_HANDLE _WSAIOR(IOC_WS2, 27)
+#define SIO_BSP_HANDLE_SELECT _WSAIOR(IOC_WS2, 28)
+#define SIO_BSP_HANDLE_POLL _WSAIOR(IOC_WS2, 29)
+#define SIO_BASE_HANDLE _WSAIOR(IOC_WS2, 34)
+/* How ws2_32 hands an extension call to the provider: WSASendMsg is
+ * WSPIoctl(SIO_EXT_SENDMSG) with a WSASENDMSG as the input buffer. */
+#define SIO_EXT_SELECT _WSAIORW(IOC_WS2, 30)
+#define SIO_EXT_POLL _WSAIORW(IOC_WS2, 31)
+#define SIO_EXT_SENDMSG _WSAIORW(IOC_WS2, 32)
+
+typedef struct {
+    LPWSAMSG lpMsg;
+    DWORD dwFlags;
+    LPDWORD lpNumberOfBytesSent;
+    LPWSAOVERLAPPED lpOverlapped;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine;
+} WSASENDMSG, *LPWSASENDMSG;
+
 #define TF_DISCONNECT 0x01
 #define TF_REUSE_SOCKET 0x02
 #define TF_WRITE_BEHIND 0x04

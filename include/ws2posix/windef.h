@@ -112,6 +112,14 @@ typedef const GUID *LPCGUID, *REFGUID;
 #define LOBYTE(w) ((BYTE)((DWORD_PTR)(w)&0xff))
 #define HIBYTE(w) ((BYTE)((DWORD_PTR)(w) >> 8))
 
+/* winnt.h's alignment helpers (the WSA_CMSG_* macros use them). */
+#ifndef TYPE_ALIGNMENT
+#define TYPE_ALIGNMENT(t) __alignof__(t)
+#endif
+#ifndef MAX_NATURAL_ALIGNMENT
+#define MAX_NATURAL_ALIGNMENT sizeof(ULONGLONG)
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -304,6 +304,8 @@ typedef enum {
 #define IPV6_PKTINFO 19
 #define IPV6_HOPLIMIT 21
 #define IPV6_V6ONLY 27
+#define IPV6_TCLASS 39
+#define IPV6_RECVTCLASS 40
 
 #define SOMAXCONN 0x7fffffff
 #define SOMAXCONN_HINT(b) (-(b))
@@ -478,6 +480,56 @@ typedef struct _WSAMSG {
     WSABUF Control;
     ULONG dwFlags;
 } WSAMSG, *PWSAMSG, *LPWSAMSG;
+
+/* Control (ancillary) data in WSAMSG.Control, as Windows' ws2def.h lays it
+ * out: objects of a WSACMSGHDR and data at WSA_CMSG_DATA, each object
+ * aligned to 8 bytes. The Vista names CMSGHDR and CMSG_FIRSTHDR, ...NXTHDR,
+ * ...SPACE, ...LEN are Windows' too; CMSG_DATA is not (wincrypt.h has that
+ * name), so there is only WSA_CMSG_DATA, as on Windows. The struct tag is
+ * cmsghdr, as on Windows: libc's <sys/socket.h> must not be included in
+ * the same file (see the top of this header). */
+#define _WSACMSGHDR cmsghdr
+typedef struct _WSACMSGHDR {
+    SIZE_T cmsg_len;
+    INT cmsg_level;
+    INT cmsg_type;
+    /* followed by UCHAR cmsg_data[] */
+} WSACMSGHDR, *PWSACMSGHDR, *LPWSACMSGHDR;
+typedef WSACMSGHDR CMSGHDR, *PCMSGHDR;
+
+#define WSA_CMSGHDR_ALIGN(length)                                              \
+    (((length) + TYPE_ALIGNMENT(WSACMSGHDR) - 1) &                             \
+     (~(TYPE_ALIGNMENT(WSACMSGHDR) - 1)))
+#define WSA_CMSGDATA_ALIGN(length)                                             \
+    (((length) + MAX_NATURAL_ALIGNMENT - 1) & (~(MAX_NATURAL_ALIGNMENT - 1)))
+#define WSA_CMSG_FIRSTHDR(msg)                                                 \
+    (((msg)->Control.len >= sizeof(WSACMSGHDR))                                \
+         ? (LPWSACMSGHDR)(msg)->Control.buf                                    \
+         : (LPWSACMSGHDR)NULL)
+#define WSA_CMSG_NXTHDR(msg, cmsg)                                             \
+    (((cmsg) == NULL)                                                          \
+         ? WSA_CMSG_FIRSTHDR(msg)                                              \
+         : ((((PUCHAR)(cmsg) + WSA_CMSGHDR_ALIGN((cmsg)->cmsg_len) +           \
+              sizeof(WSACMSGHDR)) > (PUCHAR)((msg)->Control.buf) +             \
+                                        (msg)->Control.len)                    \
+                ? (LPWSACMSGHDR)NULL                                           \
+                : (LPWSACMSGHDR)((PUCHAR)(cmsg) +                              \
+                                 WSA_CMSGHDR_ALIGN((cmsg)->cmsg_len))))
+#define WSA_CMSG_DATA(cmsg)                                                    \
+    ((PUCHAR)(cmsg) + WSA_CMSGDATA_ALIGN(sizeof(WSACMSGHDR)))
+#define WSA_CMSG_SPACE(length)                                                 \
+    (WSA_CMSGDATA_ALIGN(sizeof(WSACMSGHDR) + WSA_CMSGHDR_ALIGN(length)))
+#define WSA_CMSG_LEN(length) (WSA_CMSGDATA_ALIGN(sizeof(WSACMSGHDR)) + length)
+#undef CMSG_FIRSTHDR
+#undef CMSG_NXTHDR
+#undef CMSG_SPACE
+#undef CMSG_LEN
+#define CMSGHDR_ALIGN WSA_CMSGHDR_ALIGN
+#define CMSGDATA_ALIGN WSA_CMSGDATA_ALIGN
+#define CMSG_FIRSTHDR WSA_CMSG_FIRSTHDR
+#define CMSG_NXTHDR WSA_CMSG_NXTHDR
+#define CMSG_SPACE WSA_CMSG_SPACE
+#define CMSG_LEN WSA_CMSG_LEN
 
 #ifndef WS2POSIX_OVERLAPPED_DEFINED
 #define WS2POSIX_OVERLAPPED_DEFINED
@@ -760,6 +812,11 @@ int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                        struct sockaddr *lpFrom, LPINT lpFromlen,
                        LPWSAOVERLAPPED lpOverlapped,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+/* WSARecvMsg has no symbol: it is an extension function (mswsock.h). */
+int WSAAPI WSASendMsg(SOCKET Handle, LPWSAMSG lpMsg, DWORD dwFlags,
+                      LPDWORD lpNumberOfBytesSent,
+                      LPWSAOVERLAPPED lpOverlapped,
+                      LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
 
 /* ---- functions: events and overlapped results ---- */
 WSAEVENT WSAAPI WSACreateEvent(void);

@@ -1,8 +1,10 @@
 /*
- * send.c - send, sendto, WSASend and WSASendTo: argument shape at the API,
- * everything else in the socket's provider (WSPSend, WSPSendTo).
+ * send.c - send, sendto, WSASend, WSASendTo and WSASendMsg: argument shape
+ * at the API, everything else in the socket's provider (WSPSend,
+ * WSPSendTo, and WSPIoctl(SIO_EXT_SENDMSG) for WSASendMsg).
  */
 #include "api/api.h"
+#include "mswsock.h"
 
 WS2_EXPORT int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers,
                               DWORD dwBufferCount, LPDWORD lpNumberOfBytesSent,
@@ -63,4 +65,39 @@ WS2_EXPORT int WSAAPI sendto(SOCKET s, const char *buf, int len, int flags,
         SOCKET_ERROR)
         return SOCKET_ERROR;
     return (int)sent;
+}
+
+/* WSASendMsg has no WSPPROC_TABLE entry: as Windows' ws2_32 does, the
+ * socket's provider first names the socket that takes the call
+ * (SIO_BSP_HANDLE: a layered provider that wants to see WSASendMsg
+ * answers with its own, the base provider with its own), then that
+ * socket's provider gets it as WSPIoctl(SIO_EXT_SENDMSG) with the
+ * arguments in a WSASENDMSG ("Winsock IOCTLs"). */
+WS2_EXPORT int WSAAPI WSASendMsg(SOCKET Handle, LPWSAMSG lpMsg, DWORD dwFlags,
+                                 LPDWORD lpNumberOfBytesSent,
+                                 LPWSAOVERLAPPED lpOverlapped,
+                                 LPWSAOVERLAPPED_COMPLETION_ROUTINE
+                                     lpCompletionRoutine)
+{
+    struct ws2__call c;
+    int err;
+    DWORD n = 0;
+    if (!ws2__enter(Handle, &c))
+        return SOCKET_ERROR;
+    SOCKET bsp = INVALID_SOCKET;
+    if (c.proc->lpWSPIoctl(Handle, SIO_BSP_HANDLE, NULL, 0, &bsp, sizeof(bsp),
+                           &n, NULL, NULL, ws2__thread_id(), &err) != 0 ||
+        bsp == INVALID_SOCKET)
+        bsp = Handle;
+    if (bsp != Handle) {
+        ws2__handle_unref(c.slot);
+        if (!ws2__enter(bsp, &c))
+            return SOCKET_ERROR;
+    }
+    WSASENDMSG args = {lpMsg, dwFlags, lpNumberOfBytesSent, lpOverlapped,
+                       lpCompletionRoutine};
+    int r = c.proc->lpWSPIoctl(bsp, SIO_EXT_SENDMSG, &args, sizeof(args),
+                               NULL, 0, &n, NULL, NULL, ws2__thread_id(),
+                               &err);
+    return ws2__leave(&c, r, err);
 }

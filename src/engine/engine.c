@@ -81,6 +81,8 @@ struct msghdr *ws2__req_msg(struct ws2__req *r, int dir)
         m->msg_name = r->addr;
         m->msg_namelen = r->addrlen;
     }
+    m->msg_control = r->control;
+    m->msg_controllen = r->controllen;
     return m;
 }
 

@@ -47,6 +47,11 @@ struct ws2__req {
     /* A send's Linux destination, or room for a receive's source. */
     unsigned char addr[128];
     unsigned addrlen;
+    /* Ancillary data: a send's msg_control bytes, or room for a receive's,
+     * whose controllen becomes the bytes received. NULL and 0 when there
+     * is none. */
+    void *control;
+    size_t controllen;
     ws2__req_done_fn done;
     /* A stream send whose bytes come in turns (TransmitFile's file
      * windows), NULL otherwise: once iov has all gone, more(r) is called,

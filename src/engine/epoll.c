@@ -128,8 +128,10 @@ static void kick(struct ws2__ioq *q)
             !ws2__req_advance(r, (size_t)res))
             continue;
         int data = r->kind == WS2__REQ_DATA;
-        if (res >= 0 && q->dir == WS2__DIR_RECV && data)
+        if (res >= 0 && q->dir == WS2__DIR_RECV && data) {
             r->addrlen = m->msg_namelen;
+            r->controllen = m->msg_controllen;
+        }
         done[ndone].r = ws2__q_pop(q);
         done[ndone].res = res;
         done[ndone].flags = res >= 0 && data ? m->msg_flags : 0;

@@ -582,6 +582,8 @@ static const struct {
     {WSAID_CONNECTEX, (void (*)(void))ext_ConnectEx},
     {WSAID_DISCONNECTEX, (void (*)(void))ext_DisconnectEx},
     {WSAID_TRANSMITFILE, (void (*)(void))ws2__tcpip_TransmitFile},
+    {WSAID_WSASENDMSG, (void (*)(void))ws2__msg_WSASendMsg}, /* msg.c */
+    {WSAID_WSARECVMSG, (void (*)(void))ws2__msg_WSARecvMsg},
 };
 
 int ws2__tcpip_extfn(SOCKET s, LPVOID in, DWORD inlen, LPVOID out,

@@ -238,6 +238,14 @@ int ws2__lx_socket(int waf, int type, int protocol)
         else
             (void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one,
                              sizeof(one));
+        /* Packet information on every datagram, whatever the application
+         * set: WSARecvMsg's MSG_BCAST and MSG_MCAST come from it (see
+         * ws2__lx_cmsg_in). An IPv6 socket also takes IPv4's, for the
+         * IPv4 datagrams a dual-stack socket receives. */
+        (void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+        if (af == AF_INET6)
+            (void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+                             sizeof(one));
     }
     return fd;
 }
@@ -313,8 +321,17 @@ int ws2__lx_shutdown(int fd, int how)
 ssize_t ws2__lx_sendmsg(int fd, const struct iovec *iov, size_t n,
                         const void *wto, int wtolen, int lflags)
 {
+    return ws2__lx_sendmsg_ctl(fd, iov, n, wto, wtolen, lflags, NULL, 0);
+}
+
+ssize_t ws2__lx_sendmsg_ctl(int fd, const struct iovec *iov, size_t n,
+                            const void *wto, int wtolen, int lflags,
+                            const void *ctl, size_t ctllen)
+{
     struct sockaddr_storage ss;
-    struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n};
+    struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n,
+                        .msg_control = (void *)ctl,
+                        .msg_controllen = ctllen};
     if (wto) {
         socklen_t len;
         int r = to_linux(wto, wtolen, &ss, &len);
@@ -331,13 +348,25 @@ ssize_t ws2__lx_recvmsg(int fd, const struct iovec *iov, size_t n,
                         void *wfrom, int *wfromlen, int lflags,
                         int *lmsgflags)
 {
+    return ws2__lx_recvmsg_ctl(fd, iov, n, wfrom, wfromlen, lflags,
+                               lmsgflags, NULL, NULL);
+}
+
+ssize_t ws2__lx_recvmsg_ctl(int fd, const struct iovec *iov, size_t n,
+                            void *wfrom, int *wfromlen, int lflags,
+                            int *lmsgflags, void *ctl, size_t *ctllen)
+{
     struct sockaddr_storage ss;
     struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n,
-                        .msg_name = &ss, .msg_namelen = sizeof(ss)};
+                        .msg_name = &ss, .msg_namelen = sizeof(ss),
+                        .msg_control = ctl,
+                        .msg_controllen = ctllen ? *ctllen : 0};
     ssize_t r = recvmsg(fd, &mh, lflags);
     if (r < 0)
         return -errno;
     *lmsgflags = mh.msg_flags;
+    if (ctllen)
+        *ctllen = mh.msg_controllen;
     if (wfromlen) {
         if (mh.msg_namelen > 0)
             from_linux(&ss, mh.msg_namelen, wfrom, wfromlen);
@@ -364,6 +393,231 @@ int ws2__lx_errqueue(int fd)
         }
     }
     return EIO;
+}
+
+/* ---- ancillary data ---- */
+
+/* Windows' side: WSACMSGHDR (SIZE_T cmsg_len, INT level, INT type), the
+ * data at WSA_CMSG_DATA (16), each object at an 8-byte boundary; levels
+ * IPPROTO_IP 0 and IPPROTO_IPV6 41, and Windows' option numbers. */
+struct w_cmsg {
+    uint64_t len;
+    int32_t level, type;
+};
+_Static_assert(sizeof(struct w_cmsg) == 16, "WSACMSGHDR");
+#define W_CMSG_ALIGN(n) (((n) + 7) & ~(size_t)7)
+#define W_SOL_IP 0
+#define W_SOL_IPV6 41
+#define W_IP_TOS 3
+#define W_IP_TTL 4
+#define W_IP_PKTINFO 19
+#define W_IPV6_PKTINFO 19
+#define W_IPV6_HOPLIMIT 21
+#define W_IPV6_TCLASS 39
+
+struct w_out {
+    unsigned char *p;
+    size_t room, used;
+    int full; /* an object did not fit: the rest are dropped */
+};
+
+/* One Windows object, whole or not at all (then the data is truncated). */
+static void w_put(struct w_out *w, int level, int type, const void *data,
+                  size_t len)
+{
+    size_t need = sizeof(struct w_cmsg) + len;
+    if (w->full || need > w->room - w->used) {
+        w->full = 1;
+        return;
+    }
+    struct w_cmsg h = {need, level, type};
+    unsigned char *o = w->p + w->used;
+    memcpy(o, &h, sizeof(h));
+    memcpy(o + sizeof(h), data, len);
+    size_t space = W_CMSG_ALIGN(need);
+    if (space > w->room - w->used)
+        space = w->room - w->used;
+    memset(o + need, 0, space - need);
+    w->used += space;
+}
+
+static void w_put_int(struct w_out *w, int level, int type, int32_t v)
+{
+    w_put(w, level, type, &v, sizeof(v));
+}
+
+/* Linux's in_pktinfo carries the header's destination (ipi_addr) and the
+ * address a reply would come from (ipi_spec_dst): the destination itself
+ * for a datagram sent to one of our addresses, the interface's address for
+ * a broadcast or multicast one. Linux leaves ipi_spec_dst 0 when it did
+ * not look. */
+static int classify4(const struct in_pktinfo *pi)
+{
+    uint32_t dst = ntohl(pi->ipi_addr.s_addr);
+    if ((dst >> 28) == 0xe)
+        return WS2__CM_MCAST;
+    if (dst == 0xffffffffu ||
+        (pi->ipi_spec_dst.s_addr &&
+         pi->ipi_spec_dst.s_addr != pi->ipi_addr.s_addr))
+        return WS2__CM_BCAST;
+    return 0;
+}
+
+static void pktinfo4_in(struct w_out *w, const unsigned char *d, int want,
+                        int *bits)
+{
+    struct in_pktinfo pi;
+    memcpy(&pi, d, sizeof(pi));
+    *bits |= classify4(&pi);
+    if (!(want & WS2__CM_PKTINFO4))
+        return;
+    /* IN_PKTINFO: the destination address, then the interface. */
+    unsigned char o[8];
+    uint32_t ifindex = (uint32_t)pi.ipi_ifindex;
+    memcpy(o, &pi.ipi_addr, 4);
+    memcpy(o + 4, &ifindex, 4);
+    w_put(w, W_SOL_IP, W_IP_PKTINFO, o, sizeof(o));
+}
+
+static void pktinfo6_in(struct w_out *w, const unsigned char *d, int want,
+                        int *bits)
+{
+    struct in6_pktinfo pi;
+    memcpy(&pi, d, sizeof(pi));
+    /* Linux also describes an IPv4 datagram of a dual-stack socket so, with
+     * a v4-mapped address; Windows only with IP_PKTINFO ("LPFN_WSARECVMSG"),
+     * which comes too. */
+    if (IN6_IS_ADDR_V4MAPPED(&pi.ipi6_addr))
+        return;
+    if (pi.ipi6_addr.s6_addr[0] == 0xff)
+        *bits |= WS2__CM_MCAST;
+    if (want & WS2__CM_PKTINFO6) /* the same 20 bytes as IN6_PKTINFO */
+        w_put(w, W_SOL_IPV6, W_IPV6_PKTINFO, &pi, sizeof(pi));
+}
+
+/* The int-valued objects, with their Windows numbers; Linux gives IP_TOS
+ * as one byte, Windows as an INT. */
+static void int_in(struct w_out *w, const struct cmsghdr *c,
+                   const unsigned char *d, size_t dlen)
+{
+    static const struct {
+        int llevel, ltype, wlevel, wtype;
+    } rows[] = {
+        {IPPROTO_IP, IP_TTL, W_SOL_IP, W_IP_TTL},
+        {IPPROTO_IP, IP_TOS, W_SOL_IP, W_IP_TOS},
+        {IPPROTO_IPV6, IPV6_HOPLIMIT, W_SOL_IPV6, W_IPV6_HOPLIMIT},
+        {IPPROTO_IPV6, IPV6_TCLASS, W_SOL_IPV6, W_IPV6_TCLASS},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (c->cmsg_level != rows[i].llevel || c->cmsg_type != rows[i].ltype)
+            continue;
+        int32_t v = 0;
+        if (dlen >= sizeof(v))
+            memcpy(&v, d, sizeof(v));
+        else if (dlen == 1)
+            v = d[0];
+        else
+            return;
+        w_put_int(w, rows[i].wlevel, rows[i].wtype, v);
+        return;
+    }
+}
+
+int ws2__lx_cmsg_in(const void *lctl, size_t llen, int lmsgflags, int want,
+                    void *out, size_t room, size_t *used)
+{
+    struct msghdr mh = {.msg_control = (void *)lctl, .msg_controllen = llen};
+    struct w_out w = {out, room, 0, 0};
+    int bits = 0;
+    if (lmsgflags & MSG_TRUNC)
+        bits |= WS2__CM_TRUNC;
+    if (lmsgflags & MSG_CTRUNC)
+        bits |= WS2__CM_CTRUNC;
+    for (struct cmsghdr *c = lctl ? CMSG_FIRSTHDR(&mh) : NULL; c;
+         c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_len < CMSG_LEN(0))
+            break;
+        const unsigned char *d = CMSG_DATA(c);
+        size_t dlen = c->cmsg_len - CMSG_LEN(0);
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+            dlen >= sizeof(struct in_pktinfo))
+            pktinfo4_in(&w, d, want, &bits);
+        else if (c->cmsg_level == IPPROTO_IPV6 &&
+                 c->cmsg_type == IPV6_PKTINFO &&
+                 dlen >= sizeof(struct in6_pktinfo))
+            pktinfo6_in(&w, d, want, &bits);
+        else
+            int_in(&w, c, d, dlen);
+    }
+    if (w.full)
+        bits |= WS2__CM_CTRUNC;
+    *used = w.used;
+    return bits;
+}
+
+/* One Linux object at out + *used (out is 8-aligned). */
+static int l_put(void *out, size_t room, size_t *used, int level, int type,
+                 const void *data, size_t len)
+{
+    if (CMSG_SPACE(len) > room - *used)
+        return -ENOBUFS;
+    struct cmsghdr *c = (struct cmsghdr *)(void *)((char *)out + *used);
+    memset(c, 0, CMSG_SPACE(len));
+    c->cmsg_len = CMSG_LEN(len);
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    memcpy(CMSG_DATA(c), data, len);
+    *used += CMSG_SPACE(len);
+    return 0;
+}
+
+/* IN_PKTINFO's address is the source to send from: Linux's ipi_spec_dst
+ * (its ipi_addr means nothing to a send). IN6_PKTINFO has Linux's bytes. */
+static int w_obj_out(const struct w_cmsg *h, const unsigned char *d,
+                     size_t dlen, void *out, size_t room, size_t *used)
+{
+    uint32_t ifindex;
+    if (h->level == W_SOL_IP && h->type == W_IP_PKTINFO && dlen >= 8) {
+        struct in_pktinfo pi;
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi_spec_dst, d, 4);
+        memcpy(&ifindex, d + 4, 4);
+        pi.ipi_ifindex = (int)ifindex;
+        return l_put(out, room, used, IPPROTO_IP, IP_PKTINFO, &pi,
+                     sizeof(pi));
+    }
+    if (h->level == W_SOL_IPV6 && h->type == W_IPV6_PKTINFO && dlen >= 20) {
+        struct in6_pktinfo pi;
+        memcpy(&pi, d, sizeof(pi));
+        return l_put(out, room, used, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
+                     sizeof(pi));
+    }
+    return -EINVAL;
+}
+
+int ws2__lx_cmsg_out(const void *win, size_t wlen, void *out, size_t room,
+                     size_t *used)
+{
+    const unsigned char *p = win;
+    size_t off = 0;
+    *used = 0;
+    /* Objects follow each other as WSA_CMSG_NXTHDR walks them; bytes too
+     * few for another header end the walk. */
+    while (wlen - off >= sizeof(struct w_cmsg)) {
+        struct w_cmsg h;
+        memcpy(&h, p + off, sizeof(h));
+        if (h.len < sizeof(h) || h.len > wlen - off)
+            return -EINVAL;
+        int r = w_obj_out(&h, p + off + sizeof(h), h.len - sizeof(h), out,
+                          room, used);
+        if (r)
+            return r;
+        size_t step = W_CMSG_ALIGN((size_t)h.len);
+        if (step >= wlen - off)
+            break;
+        off += step;
+    }
+    return 0;
 }
 
 /* process_vm_readv/writev take at most IOV_MAX iovecs per call. */
@@ -487,6 +741,7 @@ static const struct optrow opts[] = {
     {41, 19, IPPROTO_IPV6, IPV6_RECVPKTINFO},
     {41, 21, IPPROTO_IPV6, IPV6_RECVHOPLIMIT},
     {41, 27, IPPROTO_IPV6, IPV6_V6ONLY},
+    {41, 40, IPPROTO_IPV6, IPV6_RECVTCLASS},
 };
 
 int ws2__lx_opt(int wlevel, int wopt, int *llevel, int *lopt)

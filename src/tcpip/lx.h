@@ -55,6 +55,36 @@ ssize_t ws2__lx_sendmsg(int fd, const struct iovec *iov, size_t n,
 ssize_t ws2__lx_recvmsg(int fd, const struct iovec *iov, size_t n,
                         void *wfrom, int *wfromlen, int lflags,
                         int *lmsgflags);
+/* The same with ancillary data, already in Linux layout (see below): a
+ * send's ctl bytes; for a receive *ctllen is the room in ctl going in and
+ * the bytes received coming out. */
+ssize_t ws2__lx_sendmsg_ctl(int fd, const struct iovec *iov, size_t n,
+                            const void *wto, int wtolen, int lflags,
+                            const void *ctl, size_t ctllen);
+ssize_t ws2__lx_recvmsg_ctl(int fd, const struct iovec *iov, size_t n,
+                            void *wfrom, int *wfromlen, int lflags,
+                            int *lmsgflags, void *ctl, size_t *ctllen);
+
+/* Ancillary data between Windows' layout (WSACMSGHDR, Windows levels and
+ * types, IN_PKTINFO) and Linux's. Datagram sockets always receive packet
+ * information from Linux (ws2__lx_socket); it goes out to the application
+ * only for the families in want. */
+enum { WS2__CM_PKTINFO4 = 1, WS2__CM_PKTINFO6 = 2 };
+/* What the receive found: the datagram or the control data was truncated,
+ * it came to a broadcast or a multicast address. */
+enum { WS2__CM_TRUNC = 1, WS2__CM_CTRUNC = 2, WS2__CM_BCAST = 4,
+       WS2__CM_MCAST = 8 };
+/* Received Linux control data (lctl, llen, with the receive's msg_flags
+ * lmsgflags) into Windows layout at out (room bytes, any alignment);
+ * *used gets the bytes written. Returns WS2__CM_* bits. */
+int ws2__lx_cmsg_in(const void *lctl, size_t llen, int lmsgflags, int want,
+                    void *out, size_t room, size_t *used);
+/* A send's Windows control data into Linux layout at out (room bytes,
+ * 8-aligned): 0, -EINVAL (malformed, or of a type with no Linux meaning)
+ * or -ENOBUFS (more than room). */
+int ws2__lx_cmsg_out(const void *win, size_t wlen, void *out, size_t room,
+                     size_t *used);
+
 /* Drains one entry of the error queue (IP_RECVERR); returns its errno or
  * 0 when the queue is empty. */
 int ws2__lx_errqueue(int fd);

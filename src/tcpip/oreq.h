@@ -25,6 +25,7 @@ struct oreq {
     size_t nuser;
     DWORD err, bytes, flags;
     void *ext; /* an extension function's state (extfn.c frees it) */
+    LPWSAMSG msg; /* WSARecvMsg: completed with the control data (msg.c) */
     struct iovec more[]; /* captured WSABUFs past the inline ones */
 };
 

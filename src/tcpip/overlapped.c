@@ -12,6 +12,10 @@
  * routines (run in the starting thread's next alertable wait).
  * lpOverlapped->Internal holds STATUS_PENDING, then the WSA error (0 for
  * success); InternalHigh the byte count; Offset the flags (MSG_PARTIAL).
+ *
+ * WSASendMsg and WSARecvMsg (msg.c) take the same paths with their control
+ * data beside (struct ws2__ctl): a request carries it in r.control, and a
+ * receive completes its WSAMSG before the completion is delivered.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +33,7 @@ static void oreq_free(struct oreq *o)
     if (o->tid.ThreadHandle)
         ws2__tcpip_upcalls.lpWPUCloseThread(&o->tid, &e);
     free(o->bounce);
+    free(o->r.control);
     free(o);
 }
 
@@ -136,7 +141,14 @@ static void done(struct ws2__req *r, int lerr, size_t bytes, int msg_flags)
     } else if (o->recv) {
         if (o->bounce)
             ws2__lx_scatter(o->user, o->nuser, o->bounce, bytes);
-        if (o->sk->type != SOCK_STREAM && (msg_flags & ws2__lx_MSG_TRUNC)) {
+        if (o->msg) {
+            /* Truncation is in the WSAMSG; the flags stay 0 (Wine's
+             * test_ip_pktinfo, which passes on Windows). */
+            if (ws2__msg_recv_done(o->sk, o->msg, r->control, r->controllen,
+                                   msg_flags))
+                err = WSAEMSGSIZE;
+        } else if (o->sk->type != SOCK_STREAM &&
+                   (msg_flags & ws2__lx_MSG_TRUNC)) {
             err = WSAEMSGSIZE;
             flags = MSG_PARTIAL;
         }
@@ -200,6 +212,22 @@ static struct oreq *oreq_new(struct ws2__tsock *sk, SOCKET s,
     return o;
 }
 
+/* A request of WSASendMsg or WSARecvMsg takes its control data along: a
+ * send's bytes copied, or room for a receive's. 0 or WSAENOBUFS. */
+static int attach_ctl(struct oreq *o, const struct ws2__ctl *ctl)
+{
+    if (!ctl)
+        return 0;
+    o->r.control = malloc(ctl->len ? ctl->len : 1);
+    if (!o->r.control)
+        return WSAENOBUFS;
+    if (!o->recv)
+        memcpy(o->r.control, ctl->buf, ctl->len);
+    o->r.controllen = ctl->len;
+    o->msg = ctl->msg;
+    return 0;
+}
+
 /* Hands o to the engine: SOCKET_ERROR with WSA_IO_PENDING, or the error
  * that kept it from starting (then nothing will complete). */
 static int start(struct oreq *o, LPWSAOVERLAPPED ov,
@@ -258,7 +286,7 @@ static int check_call(const struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
 int ws2__tcpip_send_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
                        DWORD count, LPDWORD sent, int lflags,
                        const struct sockaddr *to, int tolen,
-                       LPWSAOVERLAPPED ov,
+                       const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                        LPWSATHREADID tid, LPINT lpErrno)
 {
@@ -271,9 +299,11 @@ int ws2__tcpip_send_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
     if (ws2__engine_idle(&sk->es, WS2__DIR_SEND) &&
         !(dgram && io.n > WS2__IOV_MAX)) {
         for (int i = 0; i < 8; i++) {
-            r = ws2__lx_sendmsg(sk->fd, io.v,
-                                io.n > WS2__IOV_MAX ? WS2__IOV_MAX : io.n,
-                                to, tolen, lflags | ws2__lx_MSG_DONTWAIT);
+            r = ws2__lx_sendmsg_ctl(sk->fd, io.v,
+                                    io.n > WS2__IOV_MAX ? WS2__IOV_MAX : io.n,
+                                    to, tolen, lflags | ws2__lx_MSG_DONTWAIT,
+                                    ctl ? ctl->buf : NULL,
+                                    ctl ? ctl->len : 0);
             if (!(dgram && r == -ECONNREFUSED))
                 break;
             ws2__tcpip_note_unreachable(sk);
@@ -306,19 +336,40 @@ int ws2__tcpip_send_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
     if (!o)
         return ws2__tcpip_fail(lpErrno, err);
     o->r.lflags = lflags;
-    if (to && ws2__lx_addr_in(to, tolen, o->r.addr, &o->r.addrlen)) {
+    if (to && ws2__lx_addr_in(to, tolen, o->r.addr, &o->r.addrlen))
+        err = WSAEFAULT;
+    if (err || (err = attach_ctl(o, ctl))) {
         oreq_free(o);
-        return ws2__tcpip_fail(lpErrno, WSAEFAULT);
+        return ws2__tcpip_fail(lpErrno, err);
     }
     if (r > 0) /* a stream send that went in part */
         ws2__req_advance(&o->r, (size_t)r);
     return start(o, ov, cr, lpErrno);
 }
 
+/* A WSARecvMsg that found its message at once. Windows reports a
+ * truncated one (data or control) through the completion, as a request
+ * that went pending (Wine's test_ip_pktinfo, which passes on Windows). */
+static int recv_msg_now(struct ws2__tsock *sk, SOCKET s,
+                        const struct ws2__ctl *ctl, size_t clen, int mflags,
+                        DWORD bytes, LPDWORD got, LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                        LPWSATHREADID tid, LPINT lpErrno)
+{
+    if (ws2__msg_recv_done(sk, ctl->msg, ctl->buf, clen, mflags)) {
+        ws2__tcpip_complete_now(s, ov, cr, tid, WSAEMSGSIZE, bytes, 0);
+        return ws2__tcpip_fail(lpErrno, WSA_IO_PENDING);
+    }
+    if (got)
+        *got = bytes;
+    ws2__tcpip_complete_now(s, ov, cr, tid, 0, bytes, 0);
+    return 0;
+}
+
 int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
                        DWORD count, LPDWORD got, LPDWORD lpFlags, int lflags,
                        struct sockaddr *from, LPINT fromlen,
-                       LPWSAOVERLAPPED ov,
+                       const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                        LPWSATHREADID tid, LPINT lpErrno)
 {
@@ -329,11 +380,14 @@ int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
     int dgram = sk->type != SOCK_STREAM;
     if (ws2__engine_idle(&sk->es, WS2__DIR_RECV) && io.n <= WS2__IOV_MAX) {
         int flen = from ? *fromlen : 0, mflags = 0;
+        size_t clen;
         ssize_t r;
         for (;;) {
-            r = ws2__lx_recvmsg(sk->fd, io.v, io.n, from,
-                                from ? &flen : NULL,
-                                lflags | ws2__lx_MSG_DONTWAIT, &mflags);
+            clen = ctl ? ctl->len : 0;
+            r = ws2__lx_recvmsg_ctl(sk->fd, io.v, io.n, from,
+                                    from ? &flen : NULL,
+                                    lflags | ws2__lx_MSG_DONTWAIT, &mflags,
+                                    ctl ? ctl->buf : NULL, &clen);
             if (!(dgram && r == -ECONNREFUSED))
                 break;
             ws2__tcpip_note_unreachable(sk);
@@ -346,6 +400,10 @@ int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
             ws2__iovs_free(&io);
             if (from)
                 *fromlen = flen;
+            *lpFlags = 0;
+            if (ctl)
+                return recv_msg_now(sk, s, ctl, clen, mflags, (DWORD)r, got,
+                                    ov, cr, tid, lpErrno);
             if (got)
                 *got = (DWORD)r;
             if (dgram && (mflags & ws2__lx_MSG_TRUNC)) {
@@ -353,7 +411,6 @@ int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
                 *lpFlags = MSG_PARTIAL;
                 return ws2__tcpip_fail(lpErrno, WSAEMSGSIZE);
             }
-            *lpFlags = 0;
             ws2__tcpip_complete_now(s, ov, cr, tid, 0, (DWORD)r, 0);
             return 0;
         }
@@ -370,6 +427,10 @@ int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
     o->r.lflags = lflags;
     o->from = from;
     o->fromlen = fromlen;
+    if ((err = attach_ctl(o, ctl))) {
+        oreq_free(o);
+        return ws2__tcpip_fail(lpErrno, err);
+    }
     return start(o, ov, cr, lpErrno);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mswsock.h"
 #include "spi/provider.h"
 #include "tcpip/tcpip.h"
 
@@ -246,6 +247,31 @@ static int ioctl_common(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
     return 0;
 }
 
+/* The control codes that answer with a value of the socket itself: its
+ * Linux fd (SIO_WS2POSIX_GET_FD), or its own handle, which is the base
+ * provider's (SIO_BSP_HANDLE, SIO_BASE_HANDLE: "Winsock IOCTLs"). */
+static int socket_value(SOCKET s, DWORD code, LPVOID out, DWORD outlen,
+                        LPDWORD ret, LPINT lpErrno)
+{
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
+    if (!sk)
+        return SOCKET_ERROR;
+    int fd = sk->fd;
+    ws2__tcpip_put(slot);
+    const void *v = &s;
+    DWORD len = sizeof(SOCKET);
+    if (code == SIO_WS2POSIX_GET_FD) {
+        v = &fd;
+        len = sizeof(int);
+    }
+    if (ws2__bad_ptr(out) || outlen < len || ws2__bad_ptr(ret))
+        return ws2__tcpip_fail(lpErrno, WSAEFAULT);
+    memcpy(out, v, len);
+    *ret = len;
+    return 0;
+}
+
 /* The provider's own control codes, then the common ones (sockopt.c). */
 static int WSPAPI tcpip_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
                               LPVOID out, DWORD outlen, LPDWORD ret,
@@ -257,22 +283,14 @@ static int WSPAPI tcpip_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
         return cancel_ioctl(s, in, inlen, ret, tid, lpErrno);
     if (code == SIO_GET_EXTENSION_FUNCTION_POINTER)
         return ws2__tcpip_extfn(s, in, inlen, out, outlen, ret, lpErrno);
-    if (code != SIO_WS2POSIX_GET_FD)
-        return ioctl_common(s, code, in, inlen, out, outlen, ret, ov, cr, tid,
-                            lpErrno);
-    struct ws2__slot *slot;
-    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
-    if (!sk)
-        return SOCKET_ERROR;
-    int err = 0;
-    if (ws2__bad_ptr(out) || outlen < sizeof(int) || ws2__bad_ptr(ret))
-        err = WSAEFAULT;
-    else {
-        memcpy(out, &sk->fd, sizeof(int));
-        *ret = sizeof(int);
-    }
-    ws2__tcpip_put(slot);
-    return err ? ws2__tcpip_fail(lpErrno, err) : 0;
+    /* WSASendMsg: its own lpOverlapped travels in the WSASENDMSG. */
+    if (code == SIO_EXT_SENDMSG)
+        return ws2__msg_send_ioctl(s, in, inlen, tid, lpErrno);
+    if (code == SIO_WS2POSIX_GET_FD || code == SIO_BSP_HANDLE ||
+        code == SIO_BASE_HANDLE)
+        return socket_value(s, code, out, outlen, ret, lpErrno);
+    return ioctl_common(s, code, in, inlen, out, outlen, ret, ov, cr, tid,
+                        lpErrno);
 }
 
 int WSPAPI ws2__tcpip_startup(WORD version, LPWSPDATA data,

@@ -43,22 +43,25 @@ static int recv_error(const struct ws2__tsock *sk, ssize_t r, int nb)
 }
 
 /* One receive into iovecs; bounce-buffers a datagram when there are more
- * buffers than Linux takes at once. */
+ * buffers than Linux takes at once. With ctl, *clen is the room for
+ * control data going in and what came coming out. */
 static ssize_t recv_once(struct ws2__tsock *sk, struct ws2__iovs *io,
-                         void *from, int *fromlen, int lflags, int *mflags)
+                         void *from, int *fromlen, int lflags, int *mflags,
+                         const struct ws2__ctl *ctl, size_t *clen)
 {
+    void *cbuf = ctl ? ctl->buf : NULL;
     if (sk->type == SOCK_STREAM || io->n <= WS2__IOV_MAX) {
         size_t n = io->n > WS2__IOV_MAX ? WS2__IOV_MAX : io->n;
-        return ws2__lx_recvmsg(sk->fd, io->v, n, from, fromlen, lflags,
-                               mflags);
+        return ws2__lx_recvmsg_ctl(sk->fd, io->v, n, from, fromlen, lflags,
+                                   mflags, cbuf, clen);
     }
     size_t cap = io->total < 65536 ? (size_t)io->total : 65536;
     void *bounce = malloc(cap);
     if (!bounce)
         return -ENOBUFS;
     struct iovec one = {bounce, cap};
-    ssize_t r = ws2__lx_recvmsg(sk->fd, &one, 1, from, fromlen, lflags,
-                                mflags);
+    ssize_t r = ws2__lx_recvmsg_ctl(sk->fd, &one, 1, from, fromlen, lflags,
+                                    mflags, cbuf, clen);
     if (r > 0 && ws2__lx_scatter(io->v, io->n, bounce, (size_t)r) < 0)
         r = -EFAULT;
     free(bounce);
@@ -67,8 +70,9 @@ static ssize_t recv_once(struct ws2__tsock *sk, struct ws2__iovs *io,
 
 static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
                    LPDWORD lpFlags, struct sockaddr *from, LPINT fromlen,
-                   LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
-                   LPWSATHREADID tid, LPINT lpErrno)
+                   const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
+                   LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID tid,
+                   LPINT lpErrno)
 {
     struct ws2__slot *slot;
     struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
@@ -78,6 +82,7 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
     int nb = atomic_load(&sk->nonblocking);
     struct ws2__iovs io;
     ssize_t r = 0;
+    size_t clen = 0;
     int ovl = ws2__tcpip_overlapped(sk, ov, cr);
     if ((count && ws2__bad_ptr(bufs)) ||
         (ovl ? got && ws2__bad_ptr(got) : ws2__bad_ptr(got)) ||
@@ -99,7 +104,7 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
         err = WSAECONNRESET;
     } else if (ovl) {
         int r = ws2__tcpip_recv_ov(sk, s, bufs, count, got, lpFlags, lflags,
-                                   from, fromlen, ov, cr, tid, lpErrno);
+                                   from, fromlen, ctl, ov, cr, tid, lpErrno);
         ws2__evs_reenable(sk, (lflags & ws2__lx_MSG_OOB) ? FD_OOB : FD_READ);
         ws2__tcpip_put(slot);
         return r;
@@ -109,12 +114,13 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
         goto out;
     for (;;) {
         int flen = from ? *fromlen : 0;
+        clen = ctl ? ctl->len : 0;
         if (!nb)
             ws2__tcpip_block_begin(sk);
         r = atomic_load(&sk->closing)
                 ? -EINTR
                 : recv_once(sk, &io, from, from ? &flen : NULL, lflags,
-                            &mflags);
+                            &mflags, ctl, &clen);
         if (!nb)
             ws2__tcpip_block_end(sk);
         /* closesocket wakes a blocked receive with a shutdown, which reads
@@ -149,17 +155,18 @@ out:
     /* Any receive re-enables FD_READ (FD_OOB with MSG_OOB), even one that
      * failed ("WSAEventSelect function"). */
     ws2__evs_reenable(sk, (lflags & ws2__lx_MSG_OOB) ? FD_OOB : FD_READ);
+    /* The buffers hold the first part of a datagram that did not fit;
+     * WSARecvMsg reports that, and truncated control data, in its WSAMSG
+     * rather than as MSG_PARTIAL. */
+    int trunc = dgram && (mflags & ws2__lx_MSG_TRUNC);
+    if (!err && ctl)
+        trunc = ws2__msg_recv_done(sk, ctl->msg, ctl->buf, clen, mflags);
     ws2__tcpip_put(slot);
     if (err)
         return ws2__tcpip_fail(lpErrno, err);
     *got = (DWORD)r;
-    *lpFlags = 0;
-    if (dgram && (mflags & ws2__lx_MSG_TRUNC)) {
-        /* The buffers hold the first part of the datagram. */
-        *lpFlags = MSG_PARTIAL;
-        return ws2__tcpip_fail(lpErrno, WSAEMSGSIZE);
-    }
-    return 0;
+    *lpFlags = trunc && !ctl ? MSG_PARTIAL : 0;
+    return trunc ? ws2__tcpip_fail(lpErrno, WSAEMSGSIZE) : 0;
 }
 
 int WSPAPI ws2__WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -169,8 +176,8 @@ int WSPAPI ws2__WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     return do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
-                   NULL, NULL, lpOverlapped, lpCompletionRoutine, lpThreadId,
-                   lpErrno);
+                   NULL, NULL, NULL, lpOverlapped, lpCompletionRoutine,
+                   lpThreadId, lpErrno);
 }
 
 int WSPAPI ws2__WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -182,6 +189,18 @@ int WSPAPI ws2__WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                             LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     return do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
-                   lpFrom, lpFromlen, lpOverlapped, lpCompletionRoutine,
+                   lpFrom, lpFromlen, NULL, lpOverlapped, lpCompletionRoutine,
                    lpThreadId, lpErrno);
+}
+
+/* WSARecvMsg (msg.c): WSPRecvFrom with room for control data. */
+int ws2__tcpip_recv_msg(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
+                        LPDWORD lpFlags, struct sockaddr *from,
+                        LPINT fromlen, const struct ws2__ctl *ctl,
+                        LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                        LPWSATHREADID tid, LPINT lpErrno)
+{
+    return do_recv(s, bufs, count, got, lpFlags, from, fromlen, ctl, ov, cr,
+                   tid, lpErrno);
 }

@@ -80,7 +80,7 @@ static int send_error(const struct ws2__tsock *sk, ssize_t r, int nb,
 
 static int send_dgram(struct ws2__tsock *sk, struct ws2__iovs *io,
                       const struct sockaddr *to, int tolen, int lflags,
-                      int use_to, DWORD *sent)
+                      int use_to, const struct ws2__ctl *ctl, DWORD *sent)
 {
     const struct iovec *v = io->v;
     size_t n = io->n;
@@ -111,7 +111,9 @@ static int send_dgram(struct ws2__tsock *sk, struct ws2__iovs *io,
             ws2__tcpip_block_begin(sk);
         ssize_t r = atomic_load(&sk->closing)
                         ? -EINTR
-                        : ws2__lx_sendmsg(sk->fd, v, n, to, tolen, lflags);
+                        : ws2__lx_sendmsg_ctl(sk->fd, v, n, to, tolen, lflags,
+                                              ctl ? ctl->buf : NULL,
+                                              ctl ? ctl->len : 0);
         if (!nb)
             ws2__tcpip_block_end(sk);
         if (r >= 0) {
@@ -180,7 +182,7 @@ static int send_stream(struct ws2__tsock *sk, struct ws2__iovs *io,
 
 static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
                    DWORD flags, const struct sockaddr *to, int tolen,
-                   int use_to, LPWSAOVERLAPPED ov,
+                   int use_to, const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID tid,
                    LPINT lpErrno)
 {
@@ -207,8 +209,8 @@ static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
         err = check_dest(sk, to, tolen);
     if (!err && ovl) {
         int r = ws2__tcpip_send_ov(sk, s, bufs, count, sent, lflags,
-                                   use_to ? to : NULL, tolen, ov, cr, tid,
-                                   lpErrno);
+                                   use_to ? to : NULL, tolen, ctl, ov, cr,
+                                   tid, lpErrno);
         ws2__tcpip_put(slot);
         return r;
     }
@@ -228,7 +230,7 @@ static int do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
             err = send_stream(sk, &io, lflags, &n);
         else
             err = send_dgram(sk, &io, use_to ? to : NULL, tolen, lflags,
-                             use_to, &n);
+                             use_to, ctl, &n);
         ws2__iovs_free(&io);
     }
     if (!err && ovl) /* sent to nobody, at once */
@@ -251,8 +253,8 @@ int WSPAPI ws2__WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     return do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
-                   NULL, 0, 0, lpOverlapped, lpCompletionRoutine, lpThreadId,
-                   lpErrno);
+                   NULL, 0, 0, NULL, lpOverlapped, lpCompletionRoutine,
+                   lpThreadId, lpErrno);
 }
 
 /* On a stream socket lpTo and iTolen are ignored: WSPSendTo is WSPSend. */
@@ -265,6 +267,18 @@ int WSPAPI ws2__WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                           LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     return do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
-                   lpTo, iTolen, 1, lpOverlapped, lpCompletionRoutine,
+                   lpTo, iTolen, 1, NULL, lpOverlapped, lpCompletionRoutine,
                    lpThreadId, lpErrno);
+}
+
+/* WSASendMsg (msg.c): a datagram with control data, to lpMsg->name when
+ * there is one (then as WSPSendTo), or to the connected peer. */
+int ws2__tcpip_send_msg(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
+                        DWORD flags, const struct sockaddr *to, int tolen,
+                        const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                        LPWSATHREADID tid, LPINT lpErrno)
+{
+    return do_send(s, bufs, count, sent, flags, to, tolen, to != NULL, ctl,
+                   ov, cr, tid, lpErrno);
 }

@@ -65,7 +65,8 @@ static struct shape_info shape_of(int level, int name)
             si.shape = SH_SHORT, si.is_bool = 1;
         else if (name == IPV6_V6ONLY)
             si.shape = SH_BYTE;
-        else if (name == IPV6_PKTINFO || name == IPV6_HOPLIMIT)
+        else if (name == IPV6_PKTINFO || name == IPV6_HOPLIMIT ||
+                 name == IPV6_RECVTCLASS)
             si.is_bool = 1;
     }
     return si;
@@ -193,7 +194,10 @@ static int check_fit(const struct ws2__tsock *sk, int level, int name)
     /* An AF_INET socket answers IPV6_V6ONLY (see v6only_on_v4). */
     if (level == IPPROTO_IPV6 && sk->af != AF_INET6 && name != IPV6_V6ONLY)
         return WSAEINVAL;
-    if (level == IPPROTO_IP && sk->af != AF_INET)
+    /* A dual-stack socket takes IP_PKTINFO for its IPv4 datagrams
+     * ("LPFN_WSARECVMSG"). */
+    if (level == IPPROTO_IP && sk->af != AF_INET &&
+        !(name == IP_PKTINFO && !stream))
         return WSAEINVAL;
     if (stream && is_multicast_opt(level, name))
         return WSAEINVAL;
@@ -308,6 +312,17 @@ static int is_read_only(int level, int name)
             name == SO_RCVLOWAT);
 }
 
+/* IP_PKTINFO and IPV6_PKTINFO: Linux gives packet information on every
+ * datagram socket (lx.c); these say whether WSARecvMsg passes it on. */
+static int pktinfo_bit(int level, int name)
+{
+    if (level == IPPROTO_IP && name == IP_PKTINFO)
+        return WS2__CM_PKTINFO4;
+    if (level == IPPROTO_IPV6 && name == IPV6_PKTINFO)
+        return WS2__CM_PKTINFO6;
+    return 0;
+}
+
 static int set_option(struct ws2__tsock *sk, int level, int name,
                       const char *optval, int optlen)
 {
@@ -337,6 +352,14 @@ static int set_option(struct ws2__tsock *sk, int level, int name,
     if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && sk->af == AF_INET)
         /* Windows takes it on an IPv4 socket until bind (Wine sock.c). */
         return is_bound(sk) ? WSAEINVAL : 0;
+    int bit = pktinfo_bit(level, name);
+    if (bit) {
+        if (v)
+            atomic_fetch_or(&sk->pktinfo, bit);
+        else
+            atomic_fetch_and(&sk->pktinfo, ~bit);
+        return 0;
+    }
     if (ws2__lx_opt(level, name, &ll, &lo))
         return WSAENOPROTOOPT;
     return lx_err(ws2__lx_setopt_int(sk->fd, ll, lo, v));
@@ -488,6 +511,10 @@ static int get_option(struct ws2__tsock *sk, int level, int name, int *v)
         return lx_err(ws2__lx_get_dontfrag(sk->fd, level == IPPROTO_IPV6, v));
     if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && sk->af == AF_INET) {
         *v = 1;
+        return 0;
+    }
+    if (pktinfo_bit(level, name)) {
+        *v = (atomic_load(&sk->pktinfo) & pktinfo_bit(level, name)) != 0;
         return 0;
     }
     if (ws2__lx_opt(level, name, &ll, &lo))

@@ -53,6 +53,7 @@ struct ws2__tsock {
     _Atomic int sndbuf, rcvbuf; /* values set by the application, or -1 */
     _Atomic DWORD sndtimeo, rcvtimeo; /* milliseconds, 0 = none */
     _Atomic int ext_busy;   /* an AcceptEx/ConnectEx on it is under way */
+    _Atomic int pktinfo;    /* IP_PKTINFO/IPV6_PKTINFO set: WS2__CM_PKTINFO* */
     struct ws2__esock es;   /* overlapped requests (engine) */
     struct ws2__evsel evs;  /* WSAEventSelect (evselect.c) */
 };
@@ -116,18 +117,57 @@ static inline int ws2__tcpip_overlapped(const struct ws2__tsock *sk,
     return (sk->flags & WSA_FLAG_OVERLAPPED) && (ov || cr);
 }
 
+/* The control data of WSASendMsg and WSARecvMsg (msg.c), carried beside
+ * the data through the send and receive paths, in Linux layout: a send's
+ * bytes (len of them), or room for a receive's (len bytes) and the WSAMSG
+ * that the receive completes (ws2__msg_recv_done). NULL for the calls
+ * without. */
+struct ws2__ctl {
+    void *buf;
+    size_t len;
+    LPWSAMSG msg;
+};
+/* send.c and recv.c: WSPSendTo and WSPRecvFrom with control data. */
+int ws2__tcpip_send_msg(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent,
+                        DWORD flags, const struct sockaddr *to, int tolen,
+                        const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                        LPWSATHREADID tid, LPINT lpErrno);
+int ws2__tcpip_recv_msg(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
+                        LPDWORD lpFlags, struct sockaddr *from,
+                        LPINT fromlen, const struct ws2__ctl *ctl,
+                        LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                        LPWSATHREADID tid, LPINT lpErrno);
+/* msg.c: a receive with control data is done (lctl, llen: what Linux
+ * gave; lmsgflags its msg_flags): msg's Control and dwFlags are filled.
+ * True when the message or its control data was truncated (WSAEMSGSIZE). */
+int ws2__msg_recv_done(struct ws2__tsock *sk, LPWSAMSG msg, const void *lctl,
+                       size_t llen, int lmsgflags);
+/* msg.c: SIO_EXT_SENDMSG, WSASendMsg as ws2_32 hands it to a provider
+ * (a WSASENDMSG in the input buffer). */
+int ws2__msg_send_ioctl(SOCKET s, LPVOID in, DWORD inlen,
+                        LPWSATHREADID tid, LPINT lpErrno);
+/* msg.c: the extension functions WSAID_WSASENDMSG and WSAID_WSARECVMSG. */
+INT PASCAL ws2__msg_WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags,
+                               LPDWORD sent, LPWSAOVERLAPPED ov,
+                               LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+INT PASCAL ws2__msg_WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD got,
+                               LPWSAOVERLAPPED ov,
+                               LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+
 /* overlapped.c: the overlapped forms of the send and receive calls (the
- * caller keeps its reference and releases it afterwards). */
+ * caller keeps its reference and releases it afterwards); ctl as above. */
 int ws2__tcpip_send_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
                        DWORD count, LPDWORD sent, int lflags,
                        const struct sockaddr *to, int tolen,
-                       LPWSAOVERLAPPED ov,
+                       const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                        LPWSATHREADID tid, LPINT lpErrno);
 int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
                        DWORD count, LPDWORD got, LPDWORD lpFlags, int lflags,
                        struct sockaddr *from, LPINT fromlen,
-                       LPWSAOVERLAPPED ov,
+                       const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                        LPWSATHREADID tid, LPINT lpErrno);
 /* Completes a request that finished inside the call (FIONBIO etc.). */
