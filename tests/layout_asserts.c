@@ -21,6 +21,7 @@
 #include <ws2tcpip.h>
 #include <ws2spi.h>
 #include <mswsock.h>
+#include <windows.h>
 
 #define SIZE(type, n) _Static_assert(sizeof(type) == (n), "sizeof " #type " != " #n)
 #define OFF(type, member, n)                                                   \
@@ -209,6 +210,19 @@ _Static_assert(AF_INET6 == 23, "AF_INET6 != 23");
 _Static_assert(SOL_SOCKET == 0xffff, "SOL_SOCKET != 0xffff");
 _Static_assert(WSAPROTOCOL_LEN == 255, "WSAPROTOCOL_LEN != 255");
 _Static_assert(MAX_PROTOCOL_CHAIN == 7, "MAX_PROTOCOL_CHAIN != 7");
+
+/* ---- kernel32: threads and waits (processthreadsapi.h, synchapi.h) ---- */
+SIZE(SECURITY_ATTRIBUTES, 24);
+OFF(SECURITY_ATTRIBUTES, lpSecurityDescriptor, 8);
+OFF(SECURITY_ATTRIBUTES, bInheritHandle, 16);
+SIZE(LONG64, 8);
+_Static_assert(MAXIMUM_WAIT_OBJECTS == 64, "MAXIMUM_WAIT_OBJECTS != 64");
+_Static_assert(STILL_ACTIVE == 259, "STILL_ACTIVE != 259");
+_Static_assert(WAIT_ABANDONED_0 == 0x80, "WAIT_ABANDONED_0 != 0x80");
+_Static_assert(CREATE_SUSPENDED == 4, "CREATE_SUSPENDED != 4");
+_Static_assert(STACK_SIZE_PARAM_IS_A_RESERVATION == 0x10000,
+               "STACK_SIZE_PARAM_IS_A_RESERVATION != 0x10000");
+_Static_assert(ERROR_NOT_SUPPORTED == 50, "ERROR_NOT_SUPPORTED != 50");
 
 /* A translation unit must declare something (ISO C). */
 typedef int ws2_layout_asserts_done;
