@@ -66,6 +66,17 @@ static inline void echo_wsa_error(const char *prog, const char *what)
             echo_error_name(err));
 }
 
+/* WSAStartup for Winsock 2.2; prints the error. 0 on success. */
+static inline int echo_startup(const char *prog)
+{
+    WSADATA wsa;
+    int err = WSAStartup(MAKEWORD(2, 2), &wsa);
+    if (err != 0)
+        fprintf(stderr, "%s: WSAStartup failed with error %d (%s)\n", prog,
+                err, echo_error_name(err));
+    return err;
+}
+
 /* Waits until s is readable. 1: readable, 0: timed out, -1: select failed. */
 static inline int echo_wait_readable(const char *prog, SOCKET s, long seconds)
 {

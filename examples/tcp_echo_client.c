@@ -220,16 +220,11 @@ int main(int argc, char **argv)
 {
     const char *host = argc > 1 ? argv[1] : ECHO_DEFAULT_HOST;
     const char *port = argc > 2 ? argv[2] : ECHO_DEFAULT_PORT;
-    WSADATA wsa;
     SOCKET s;
-    int rc, err;
+    int rc;
 
-    err = WSAStartup(MAKEWORD(2, 2), &wsa);
-    if (err != 0) {
-        fprintf(stderr, "%s: WSAStartup failed with error %d (%s)\n", prog,
-                err, echo_error_name(err));
+    if (echo_startup(prog) != 0)
         return 1;
-    }
     s = connect_to(host, port);
     if (s == INVALID_SOCKET) {
         WSACleanup();

@@ -113,21 +113,16 @@ int main(int argc, char **argv)
     const char *host = argc > 1 ? argv[1] : ECHO_DEFAULT_HOST;
     const char *port = argc > 2 ? argv[2] : ECHO_DEFAULT_PORT;
     long clients = argc > 3 ? strtol(argv[3], NULL, 10) : 1;
-    WSADATA wsa;
     struct addrinfo *ai;
     SOCKET listener;
-    int rc, err;
+    int rc;
 
     if (clients <= 0) {
         fprintf(stderr, "usage: %s [host] [port] [clients]\n", prog);
         return 1;
     }
-    err = WSAStartup(MAKEWORD(2, 2), &wsa);
-    if (err != 0) {
-        fprintf(stderr, "%s: WSAStartup failed with error %d (%s)\n", prog,
-                err, echo_error_name(err));
+    if (echo_startup(prog) != 0)
         return 1;
-    }
     ai = echo_resolve(prog, host, port, SOCK_STREAM, 1);
     if (!ai) {
         WSACleanup();

@@ -168,17 +168,12 @@ int main(int argc, char **argv)
 {
     const char *host = argc > 1 ? argv[1] : ECHO_DEFAULT_HOST;
     const char *port = argc > 2 ? argv[2] : ECHO_DEFAULT_PORT;
-    WSADATA wsa;
     struct addrinfo *ai;
     SOCKET s;
-    int rc, err;
+    int rc;
 
-    err = WSAStartup(MAKEWORD(2, 2), &wsa);
-    if (err != 0) {
-        fprintf(stderr, "%s: WSAStartup failed with error %d (%s)\n", prog,
-                err, echo_error_name(err));
+    if (echo_startup(prog) != 0)
         return 1;
-    }
     ai = echo_resolve(prog, host, port, SOCK_DGRAM, 0);
     if (!ai) {
         WSACleanup();

@@ -270,5 +270,18 @@ _Static_assert(SIO_BSP_HANDLE == 0x4800001B && SIO_BASE_HANDLE == 0x48000022,
                "SIO_BSP_HANDLE/SIO_BASE_HANDLE");
 _Static_assert(SIO_EXT_SENDMSG == 0xC8000020, "SIO_EXT_SENDMSG");
 
+/* ---- kernel32: threads and waits (processthreadsapi.h, synchapi.h) ---- */
+SIZE(SECURITY_ATTRIBUTES, 24);
+OFF(SECURITY_ATTRIBUTES, lpSecurityDescriptor, 8);
+OFF(SECURITY_ATTRIBUTES, bInheritHandle, 16);
+SIZE(LONG64, 8);
+_Static_assert(MAXIMUM_WAIT_OBJECTS == 64, "MAXIMUM_WAIT_OBJECTS != 64");
+_Static_assert(STILL_ACTIVE == 259, "STILL_ACTIVE != 259");
+_Static_assert(WAIT_ABANDONED_0 == 0x80, "WAIT_ABANDONED_0 != 0x80");
+_Static_assert(CREATE_SUSPENDED == 4, "CREATE_SUSPENDED != 4");
+_Static_assert(STACK_SIZE_PARAM_IS_A_RESERVATION == 0x10000,
+               "STACK_SIZE_PARAM_IS_A_RESERVATION != 0x10000");
+_Static_assert(ERROR_NOT_SUPPORTED == 50, "ERROR_NOT_SUPPORTED != 50");
+
 /* A translation unit must declare something (ISO C). */
 typedef int ws2_layout_asserts_done;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # valgrind.sh BUILD - runs every unit-test program of BUILD under valgrind
-# memcheck; any memory error or definite leak fails it. A program that
-# skips (77) is counted as skipped. --fair-sched keeps a busy thread from
-# starving the others (valgrind runs one thread at a time). Prints "N passed, N failed".
+# memcheck, and the IOCP echo example server under its load test; any
+# memory error or definite leak fails it. A program that skips (77) is
+# counted as skipped. --fair-sched keeps a busy thread from starving the
+# others (valgrind runs one thread at a time). Prints "N passed, N failed".
 # valgrind does not see what io_uring writes into memory from the kernel
 # (it reports the data as uninitialised), so these runs use the epoll
 # engine, and the large transfers are scaled down.
@@ -26,5 +27,24 @@ for t in "$build"/tests/test_*; do
     fi
     rm -f "$out"
 done
+# The IOCP echo example under its 1,000-connection load, the server under
+# memcheck (the load program is plain Linux code, not ws2posix): ~2 s.
+load=$build/examples/iocp_echo_load
+if [ -x "$load" ]; then
+    wrap=$(mktemp)
+    server=$(cd "$build/examples" && pwd)/iocp_echo_server
+    printf '#!/bin/sh\nexec valgrind --fair-sched=yes --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no "%s" "$@"\n' \
+        "$server" >"$wrap"
+    chmod +x "$wrap"
+    out=$(mktemp)
+    if timeout 600 "$load" "$wrap" --clients 1000 --stop signal \
+            --timeout 300 >"$out" 2>&1; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "valgrind: iocp_echo_server under load FAILED"
+        tail -n 40 "$out"
+    fi
+    rm -f "$wrap" "$out"
+fi
 echo "valgrind: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -25,6 +25,7 @@
 #define RAW_MAX_K 1024
 #define RAW_MAX_BUFS 1024
 #define RAW_CLOCK_EVERY 64
+#define RAW_MAX_THREADS 64
 
 struct receiver {
     int fd;
@@ -49,8 +50,10 @@ static double cpu(void)
 
 const char *raw_kind_name(int kind)
 {
-    static const char *names[RAW_KINDS] = {"sendto", "sendmmsg", "io_uring",
-                                           "writev", "io_uring"};
+    static const char *names[RAW_KINDS] = {"sendto",   "sendmmsg",
+                                           "io_uring", "writev",
+                                           "io_uring", "io_uring",
+                                           "io_uring"};
     return kind >= 0 && kind < RAW_KINDS ? names[kind] : "?";
 }
 
@@ -118,7 +121,8 @@ static void receive_options(int fd)
 static int open_pair(const struct raw_spec *spec, struct receiver *r,
                      int *out, struct sockaddr_in *to)
 {
-    int stream = spec->kind >= RAW_TCP_WRITEV;
+    int stream = spec->kind == RAW_TCP_WRITEV || spec->kind == RAW_TCP_URING ||
+                 spec->kind == RAW_TCP_URING_MT;
     memset(r, 0, sizeof(*r));
     r->stream = stream;
     if (!stream) {
@@ -272,11 +276,12 @@ static int uring_loop(int fd, struct sockaddr_in *to, char *buf,
                       const struct raw_spec *spec,
                       const struct clock_guard *g, struct raw_result *res)
 {
-    static struct iovec iov[RAW_MAX_BUFS];
-    static struct msghdr msg;
+    /* Per thread: RAW_*_URING_MT runs this in several threads at once. */
+    static _Thread_local struct iovec iov[RAW_MAX_BUFS];
+    static _Thread_local struct msghdr msg;
     struct io_uring ring;
     unsigned long long next = 0;
-    int stream = spec->kind == RAW_TCP_URING;
+    int stream = spec->kind == RAW_TCP_URING || spec->kind == RAW_TCP_URING_MT;
     unsigned nbufs = stream ? spec->bufs : 1, i;
     int rc = io_uring_queue_init(spec->k < 8 ? 8 : spec->k * 2, &ring, 0);
 
@@ -329,6 +334,75 @@ static int uring_loop(int fd, struct sockaddr_in *to, char *buf,
     return 0;
 }
 
+/* ---- RAW_*_URING_MT: the iocp mode's shape ----
+ * T threads, each with its own ring, all on the one socket; thread i keeps
+ * its share of the k requests (k/T, one more for the first k%T) and of
+ * --count, so the total outstanding and the total count are the
+ * workload's. */
+struct uring_mt {
+    int fd;
+    struct sockaddr_in *to;
+    char *buf;
+    struct raw_spec spec; /* this thread's share */
+    struct clock_guard g;
+    struct raw_result res;
+    int rc;
+    pthread_t thread;
+};
+
+static void *uring_mt_main(void *p)
+{
+    struct uring_mt *m = p;
+    m->rc = uring_loop(m->fd, m->to, m->buf, &m->spec, &m->g, &m->res);
+    return NULL;
+}
+
+static unsigned long long share(unsigned long long total, unsigned parts,
+                                unsigned i)
+{
+    return total / parts + (i < total % parts ? 1 : 0);
+}
+
+static int uring_mt(int fd, struct sockaddr_in *to, char *buf,
+                    const struct raw_spec *spec, const struct clock_guard *g,
+                    struct raw_result *res)
+{
+    static struct uring_mt m[RAW_MAX_THREADS];
+    unsigned t = spec->threads ? spec->threads : 1, i, started = 0;
+    int rc = 0;
+
+    /* A thread with no request, or no operation to do, would idle. */
+    if (t > spec->k)
+        t = spec->k;
+    if (g->count && t > g->count)
+        t = (unsigned)g->count;
+    if (t > RAW_MAX_THREADS)
+        t = RAW_MAX_THREADS;
+    for (i = 0; i < t; i++) {
+        m[i] = (struct uring_mt){.fd = fd, .to = to, .buf = buf};
+        m[i].spec = *spec;
+        m[i].spec.k = (unsigned)share(spec->k, t, i);
+        m[i].g = *g;
+        m[i].g.count = g->count ? share(g->count, t, i) : 0;
+        if (pthread_create(&m[i].thread, NULL, uring_mt_main, &m[i]) != 0) {
+            errno = EAGAIN;
+            rc = fail("io_uring thread");
+            break;
+        }
+        started++;
+    }
+    for (i = 0; i < started; i++) {
+        pthread_join(m[i].thread, NULL);
+        res->ops += m[i].res.ops;
+        res->bytes_sent += m[i].res.bytes_sent;
+        res->errors += m[i].res.errors;
+        res->calls += m[i].res.calls;
+        if (m[i].rc < 0)
+            rc = -1;
+    }
+    return rc;
+}
+
 int raw_run(const struct raw_spec *spec, struct raw_result *res)
 {
     static char buf[256 * 1024];
@@ -360,6 +434,10 @@ int raw_run(const struct raw_spec *spec, struct raw_result *res)
         break;
     case RAW_TCP_WRITEV:
         tcp_writev(fd, buf, spec, &g, res);
+        break;
+    case RAW_UDP_URING_MT:
+    case RAW_TCP_URING_MT:
+        rc = uring_mt(fd, &to, buf, spec, &g, res);
         break;
     default:
         rc = uring_loop(fd, &to, buf, spec, &g, res);

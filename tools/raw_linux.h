@@ -15,6 +15,10 @@ enum raw_kind {
     RAW_UDP_URING,    /* k IORING_OP_SENDMSG per io_uring_submit_and_wait */
     RAW_TCP_WRITEV,   /* one writev of bufs x size per operation */
     RAW_TCP_URING,    /* k IORING_OP_WRITEV per io_uring_submit_and_wait */
+    /* ws2perf's iocp mode: `threads` threads on the one socket, each with
+     * its own ring and its share of the k requests, as above. */
+    RAW_UDP_URING_MT,
+    RAW_TCP_URING_MT,
     RAW_KINDS
 };
 
@@ -23,6 +27,7 @@ struct raw_spec {
     unsigned size;         /* datagram size, or size of one TCP buffer */
     unsigned bufs;         /* TCP buffers per operation */
     unsigned k;            /* batch: datagrams per sendmmsg, SQEs per submit */
+    unsigned threads;      /* RAW_*_URING_MT: sending threads (0 or 1: one) */
     unsigned long long count; /* operations; 0: run for seconds */
     double seconds;
     int receive;           /* 0: UDP goes to a bound socket nobody reads */
@@ -37,7 +42,8 @@ struct raw_result {
 
 /* Runs one workload. Returns 0, or -1 after a message on stderr. */
 int raw_run(const struct raw_spec *spec, struct raw_result *res);
-/* "sendto", "sendmmsg", "io_uring", "writev", "io_uring" */
+/* "sendto", "sendmmsg", "io_uring", "writev", "io_uring", "io_uring",
+ * "io_uring" */
 const char *raw_kind_name(int kind);
 
 #endif

@@ -34,9 +34,12 @@
 #define PERF_STALL_MS 5000
 
 enum proto { P_UDP, P_TCP };
-enum mode { M_BLOCKING, M_NONBLOCKING, M_EVENT, M_ROUTINE, M_MODES };
+enum mode { M_BLOCKING, M_NONBLOCKING, M_EVENT, M_ROUTINE, M_IOCP, M_MODES };
 static const char *const mode_names[M_MODES] = {"blocking", "nonblocking",
-                                                "event", "routine"};
+                                                "event", "routine", "iocp"};
+/* Worker threads on the completion port (iocp mode), at most. */
+#define PERF_MAX_THREADS 64
+#define PERF_IOCP_BATCH 64
 
 struct workload {
     enum proto proto;
@@ -44,6 +47,7 @@ struct workload {
     unsigned size; /* datagram size, or one TCP buffer's */
     unsigned bufs; /* TCP buffers per WSASend */
     unsigned k;    /* overlapped requests outstanding */
+    unsigned threads; /* iocp mode: threads dequeuing from the port */
     char name[64];
 };
 
@@ -83,7 +87,9 @@ static void workload_name(struct workload *w)
         snprintf(shape, sizeof(shape), "udp%u", w->size);
     else
         snprintf(shape, sizeof(shape), "tcp%ux%u", w->bufs, w->size);
-    if (!sync)
+    if (w->mode == M_IOCP)
+        snprintf(k, sizeof(k), "_t%u_k%u", w->threads, w->k);
+    else if (!sync)
         snprintf(k, sizeof(k), "_k%u", w->k);
     snprintf(w->name, sizeof(w->name), "%s_%s%s", shape, mode_names[w->mode],
              k);
@@ -522,6 +528,204 @@ static int run_routine(struct sender *sd, unsigned k)
     return sd->run->r->errors ? -1 : 0;
 }
 
+/* ---- iocp mode: a completion port, T threads, K requests ----
+ * The sending socket is associated with a port; the main thread posts K
+ * requests, then T threads dequeue with GetQueuedCompletionStatusEx and
+ * post the request of each completion again, until the run is done. A
+ * request that completes at once still comes through the port (no
+ * FILE_SKIP_COMPLETION_PORT_ON_SUCCESS), as in a plain IOCP server. The
+ * counters are per thread (padded apart) and summed at the end; the
+ * shared state is interlocked. */
+
+struct iocp_worker {
+    struct iocp_run *ir;
+    perf_thread thread;
+    unsigned long long ops, bytes, posts, pending, errors;
+    char pad[64]; /* keeps two workers' counters off one cache line */
+};
+
+struct iocp_run {
+    struct sender *sd;
+    HANDLE port;
+    unsigned threads;
+    volatile LONG stop;        /* time is up, or an error */
+    volatile LONG64 tickets;   /* --count: requests that may still start */
+    volatile LONG outstanding; /* requests posted and not yet dequeued */
+    struct iocp_worker w[PERF_MAX_THREADS];
+    struct iocp_worker starter; /* the main thread's first posts */
+};
+
+#define PERF_IOCP_QUIT 1 /* completion key of the packets that end a thread */
+
+/* Another request may start: not stopped, and (--count) a ticket left. */
+static int iocp_may_post(struct iocp_run *ir, struct iocp_worker *w)
+{
+    const struct options *o = ir->sd->run->o;
+    if (InterlockedCompareExchange(&ir->stop, 0, 0))
+        return 0;
+    if (o->count_set)
+        return InterlockedDecrement64(&ir->tickets) >= 0;
+    /* The clock, every PERF_CLOCK_EVERY operations of this thread. */
+    if (w->ops % PERF_CLOCK_EVERY == 0 &&
+        perf_now() >= ir->sd->run->deadline) {
+        InterlockedExchange(&ir->stop, 1);
+        return 0;
+    }
+    return 1;
+}
+
+/* A request that will not start again: the last one ends every thread. */
+static void iocp_retire(struct iocp_run *ir)
+{
+    unsigned i;
+    if (InterlockedDecrement(&ir->outstanding) != 0)
+        return;
+    for (i = 0; i < ir->threads; i++)
+        PostQueuedCompletionStatus(ir->port, 0, PERF_IOCP_QUIT, NULL);
+}
+
+/* Posts slot sl; its completion comes through the port either way. */
+static int iocp_post(struct iocp_run *ir, struct iocp_worker *w,
+                     struct slot *sl)
+{
+    struct sender *sd = ir->sd;
+    DWORD sent = 0;
+    memset(&sl->ov, 0, sizeof(sl->ov));
+    w->posts++;
+    if (post(sd, sd->bufs, sd->nbufs, &sent, &sl->ov, NULL) == 0)
+        return 0;
+    if (WSAGetLastError() == WSA_IO_PENDING) {
+        w->pending++;
+        return 0;
+    }
+    w->errors++;
+    wsa_fail(sd->stream ? "overlapped WSASend" : "overlapped WSASendTo");
+    InterlockedExchange(&ir->stop, 1);
+    iocp_retire(ir);
+    return -1;
+}
+
+/* One dequeued packet of a request: count it, start it again or retire
+ * it. */
+static void iocp_completed(struct iocp_run *ir, struct iocp_worker *w,
+                           const OVERLAPPED_ENTRY *e)
+{
+    struct slot *sl = (struct slot *)e->lpOverlapped;
+    if (e->Internal != 0) {
+        DWORD n = 0, flags = 0;
+        WSAGetOverlappedResult(ir->sd->s, &sl->ov, &n, FALSE, &flags);
+        w->errors++;
+        wsa_fail("an overlapped send (completion port)");
+        InterlockedExchange(&ir->stop, 1);
+        iocp_retire(ir);
+        return;
+    }
+    w->ops++;
+    w->bytes += e->dwNumberOfBytesTransferred;
+    if (iocp_may_post(ir, w))
+        iocp_post(ir, w, sl);
+    else
+        iocp_retire(ir);
+}
+
+static void iocp_worker_main(void *p)
+{
+    struct iocp_worker *w = p;
+    struct iocp_run *ir = w->ir;
+    OVERLAPPED_ENTRY e[PERF_IOCP_BATCH];
+    ULONG quits = 0;
+
+    while (quits == 0) {
+        ULONG i, n = 0;
+        if (!GetQueuedCompletionStatusEx(ir->port, e, PERF_IOCP_BATCH, &n,
+                                         PERF_STALL_MS, FALSE)) {
+            fprintf(stderr, "%s: GetQueuedCompletionStatusEx: error %lu "
+                    "(a stall?)\n", prog, (unsigned long)GetLastError());
+            w->errors++;
+            InterlockedExchange(&ir->stop, 1);
+            return;
+        }
+        for (i = 0; i < n; i++) {
+            if (e[i].lpOverlapped)
+                iocp_completed(ir, w, &e[i]);
+            else if (e[i].lpCompletionKey == PERF_IOCP_QUIT)
+                quits++;
+        }
+    }
+    /* One quit per thread: give back those that came in this batch. */
+    while (--quits > 0)
+        PostQueuedCompletionStatus(ir->port, 0, PERF_IOCP_QUIT, NULL);
+}
+
+/* Posts the first requests: K, or fewer with --count. */
+static int iocp_start(struct iocp_run *ir, unsigned k)
+{
+    unsigned i;
+    for (i = 0; i < k; i++) {
+        if (!iocp_may_post(ir, &ir->starter))
+            break;
+        InterlockedIncrement(&ir->outstanding);
+        if (iocp_post(ir, &ir->starter, &ir->sd->slots[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void iocp_sum(struct iocp_run *ir, unsigned started)
+{
+    struct result *r = ir->sd->run->r;
+    unsigned i;
+    for (i = 0; i <= started; i++) {
+        struct iocp_worker *w = i < started ? &ir->w[i] : &ir->starter;
+        r->ops += w->ops;
+        r->bytes_sent += w->bytes;
+        r->posts += w->posts;
+        r->pending += w->pending;
+        r->errors += w->errors;
+    }
+}
+
+static int run_iocp(struct sender *sd, const struct workload *w)
+{
+    static struct iocp_run ir;
+    unsigned i, started = 0;
+    int rc = 0;
+
+    memset(&ir, 0, sizeof(ir));
+    ir.sd = sd;
+    ir.threads = w->threads;
+    ir.tickets = (LONG64)sd->run->o->count;
+    ir.port = CreateIoCompletionPort((HANDLE)sd->s, NULL, 0, 0);
+    if (!ir.port) {
+        fprintf(stderr, "%s: CreateIoCompletionPort: error %lu\n", prog,
+                (unsigned long)GetLastError());
+        return -1;
+    }
+    /* A guard request, retired once the first requests are posted, so
+     * that the count cannot reach 0 before all of them are. */
+    ir.outstanding = 1;
+    for (i = 0; i < w->threads; i++) {
+        ir.w[i].ir = &ir;
+        if (perf_thread_start(&ir.w[i].thread, iocp_worker_main,
+                              &ir.w[i]) != 0) {
+            fprintf(stderr, "%s: cannot start an iocp thread\n", prog);
+            InterlockedExchange(&ir.stop, 1);
+            rc = -1;
+            break;
+        }
+        started++;
+    }
+    if (rc == 0 && iocp_start(&ir, w->k) < 0)
+        rc = -1;
+    ir.threads = started;
+    iocp_retire(&ir); /* the guard */
+    for (i = 0; i < started; i++)
+        perf_thread_join(&ir.w[i].thread);
+    iocp_sum(&ir, started);
+    CloseHandle(ir.port);
+    return rc < 0 || sd->run->r->errors ? -1 : 0;
+}
+
 static int run_mode(struct sender *sd, const struct workload *w)
 {
     unsigned i, k = w->k;
@@ -544,6 +748,8 @@ static int run_mode(struct sender *sd, const struct workload *w)
         for (i = 0; i < k; i++)
             WSACloseEvent(sd->events[i]);
         return rc;
+    case M_IOCP:
+        return run_iocp(sd, w);
     default:
         return run_routine(sd, k);
     }
@@ -820,10 +1026,21 @@ static int listen_main(const struct options *o, enum proto proto)
 #ifdef WS2POSIX
 #define RAW_MAX_BASES 3
 
+/* iocp mode: the plain call, and io_uring in the same shape (T threads,
+ * each with its own ring and its share of the K requests). */
+static int raw_bases_iocp(const struct workload *w, int *kinds)
+{
+    kinds[0] = w->proto == P_UDP ? RAW_UDP_SENDTO : RAW_TCP_WRITEV;
+    kinds[1] = w->proto == P_UDP ? RAW_UDP_URING_MT : RAW_TCP_URING_MT;
+    return 2;
+}
+
 static int raw_bases(const struct workload *w, int *kinds)
 {
     int overlapped = w->mode == M_EVENT || w->mode == M_ROUTINE;
     int n = 0;
+    if (w->mode == M_IOCP)
+        return raw_bases_iocp(w, kinds);
     if (w->proto == P_UDP) {
         kinds[n++] = RAW_UDP_SENDTO;
         if (overlapped) {
@@ -866,6 +1083,7 @@ static void raw_spec_of(const struct options *o, const struct workload *w,
     spec->size = w->size;
     spec->bufs = w->bufs;
     spec->k = kind == RAW_UDP_SENDTO || kind == RAW_TCP_WRITEV ? 1 : w->k;
+    spec->threads = w->threads;
     spec->count = o->count_set ? o->count : 0;
     spec->seconds = o->seconds;
     spec->receive = 1;
@@ -910,6 +1128,9 @@ static int vs_raw(const struct options *o, const struct workload *w,
         if (kinds[b] == RAW_UDP_SENDTO || kinds[b] == RAW_TCP_WRITEV)
             snprintf(row->raw, sizeof(row->raw), "%s",
                      raw_kind_name(kinds[b]));
+        else if (kinds[b] == RAW_UDP_URING_MT || kinds[b] == RAW_TCP_URING_MT)
+            snprintf(row->raw, sizeof(row->raw), "%s_t%u_k%u",
+                     raw_kind_name(kinds[b]), w->threads, w->k);
         else
             snprintf(row->raw, sizeof(row->raw), "%s_k%u",
                      raw_kind_name(kinds[b]), w->k);
@@ -1037,13 +1258,15 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: ws2perf [--udp [-n SIZE]] [--tcp [-b BUFS] [-s SIZE]]\n"
-            "               [--mode blocking|nonblocking|event|routine|all]\n"
-            "               [-k OUTSTANDING] [--duration S | --count N]\n"
+            "               [--mode blocking|nonblocking|event|routine|iocp|all]\n"
+            "               [-k OUTSTANDING] [--threads T]\n"
+            "               [--duration S | --count N]\n"
             "               [--json] [--vs-raw [--rounds R]]\n"
             "               [--connect HOST:PORT | --listen PORT]\n"
             "               [--callgrind-mode MODE --count N]\n"
-            "With no workload: the loopback suite (UDP 64 B in the four\n"
-            "modes, K=1 and K=32; TCP 16 x 4 KiB blocking and event K=4).\n"
+            "With no workload: the loopback suite (UDP 64 B in the five\n"
+            "modes, K=1 and K=32, iocp T=2 K=32; TCP 16 x 4 KiB blocking,\n"
+            "event K=4 and iocp T=2 K=4).\n"
             "See ws2perf(1).\n");
 }
 
@@ -1056,9 +1279,20 @@ static int add(struct workload *ws, int n, enum proto p, enum mode m,
     w->mode = m;
     w->size = size;
     w->bufs = p == P_TCP ? bufs : 1;
-    w->k = m == M_EVENT || m == M_ROUTINE ? k : 1;
+    w->k = m == M_EVENT || m == M_ROUTINE || m == M_IOCP ? k : 1;
+    w->threads = m == M_IOCP ? 2 : 1;
     workload_name(w);
     return n + 1;
+}
+
+/* An iocp workload with its own thread count. */
+static int add_iocp(struct workload *ws, int n, enum proto p, unsigned size,
+                    unsigned bufs, unsigned k, unsigned threads)
+{
+    n = add(ws, n, p, M_IOCP, size, bufs, k);
+    ws[n - 1].threads = threads;
+    workload_name(&ws[n - 1]);
+    return n;
 }
 
 static int suite(struct workload *ws)
@@ -1070,8 +1304,10 @@ static int suite(struct workload *ws)
     n = add(ws, n, P_UDP, M_EVENT, 64, 1, 32);
     n = add(ws, n, P_UDP, M_ROUTINE, 64, 1, 1);
     n = add(ws, n, P_UDP, M_ROUTINE, 64, 1, 32);
+    n = add_iocp(ws, n, P_UDP, 64, 1, 32, 2);
     n = add(ws, n, P_TCP, M_BLOCKING, 4096, 16, 4);
     n = add(ws, n, P_TCP, M_EVENT, 4096, 16, 4);
+    n = add_iocp(ws, n, P_TCP, 4096, 16, 4, 2);
     return n;
 }
 
@@ -1103,7 +1339,7 @@ static int number(const char *opt, const char *v, double lo, double hi,
 struct cli {
     struct options o;
     int udp, tcp, mode, duration_set;
-    double size_udp, size_tcp, bufs, k;
+    double size_udp, size_tcp, bufs, k, threads;
 };
 
 static int parse(int argc, char **argv, struct cli *c)
@@ -1127,6 +1363,8 @@ static int parse(int argc, char **argv, struct cli *c)
             rc = number(a, v, 1, PERF_MAX_BUFS, &c->bufs);
         else if (strcmp(a, "-k") == 0)
             rc = number(a, v, 1, PERF_MAX_K, &c->k);
+        else if (strcmp(a, "--threads") == 0)
+            rc = number(a, v, 1, PERF_MAX_THREADS, &c->threads);
         else if (strcmp(a, "--mode") == 0) {
             c->mode = v ? parse_mode(v) : -1;
             rc = c->mode < 0 ? -1 : 0;
@@ -1168,6 +1406,18 @@ static int parse(int argc, char **argv, struct cli *c)
     return 0;
 }
 
+static int workloads_iocp(const struct cli *c, struct workload *ws, int n)
+{
+    unsigned t = c->threads > 0 ? (unsigned)c->threads : 2;
+    if (c->udp)
+        n = add_iocp(ws, n, P_UDP, (unsigned)c->size_udp, 1,
+                     c->k > 0 ? (unsigned)c->k : 32, t);
+    if (c->tcp)
+        n = add_iocp(ws, n, P_TCP, (unsigned)c->size_tcp, (unsigned)c->bufs,
+                     c->k > 0 ? (unsigned)c->k : 4, t);
+    return n;
+}
+
 static int workloads(const struct cli *c, struct workload *ws)
 {
     int n = 0, m;
@@ -1176,6 +1426,10 @@ static int workloads(const struct cli *c, struct workload *ws)
     for (m = 0; m < M_MODES; m++) {
         if (c->mode != M_MODES && c->mode != m)
             continue;
+        if (m == M_IOCP) {
+            n = workloads_iocp(c, ws, n);
+            continue;
+        }
         if (c->udp)
             n = add(ws, n, P_UDP, (enum mode)m, (unsigned)c->size_udp, 1,
                     c->k > 0 ? (unsigned)c->k : 32);

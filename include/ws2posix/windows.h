@@ -91,7 +91,8 @@ BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort,
                                        LPOVERLAPPED lpOverlapped);
 BOOL WINAPI SetFileCompletionNotificationModes(HANDLE FileHandle,
                                                UCHAR Flags);
-/* Closes a completion port, an event (WSAEVENT), a file or a socket. */
+/* Closes a completion port, an event (WSAEVENT), a file, a thread handle
+ * or a socket. */
 BOOL WINAPI CloseHandle(HANDLE hObject);
 
 /* ---- files ----
@@ -185,6 +186,112 @@ BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer,
 /* ws2posix extension: a file HANDLE for a Linux descriptor (duplicated:
  * the caller keeps fd), or INVALID_HANDLE_VALUE. */
 HANDLE WINAPI ws2posix_file_handle(int fd);
+
+/* ---- threads and waits ----
+ * A thread handle is signalled once its thread has ended; the waits take
+ * events (WSAEVENT) and thread handles, mixed. */
+#define MAXIMUM_WAIT_OBJECTS 64
+#define WAIT_ABANDONED_0 ((DWORD)0x00000080L)
+#define STILL_ACTIVE 259L
+#define ERROR_NOT_SUPPORTED 50L
+#define CREATE_SUSPENDED 0x00000004
+#define STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000
+typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
+
+HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
+                           SIZE_T dwStackSize,
+                           LPTHREAD_START_ROUTINE lpStartAddress,
+                           LPVOID lpParameter, DWORD dwCreationFlags,
+                           LPDWORD lpThreadId);
+void WINAPI ExitThread(DWORD dwExitCode) __attribute__((__noreturn__));
+BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+DWORD WINAPI GetCurrentThreadId(void);
+DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
+DWORD WINAPI WaitForSingleObjectEx(HANDLE hHandle, DWORD dwMilliseconds,
+                                   BOOL bAlertable);
+DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
+                                    BOOL bWaitAll, DWORD dwMilliseconds);
+DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpHandles,
+                                      BOOL bWaitAll, DWORD dwMilliseconds,
+                                      BOOL bAlertable);
+
+/* ---- interlocked operations (winnt.h's intrinsics) ----
+ * Atomic read-modify-write on aligned LONG, LONG64 and pointer variables,
+ * each a full barrier, as on Windows. Each returns what Windows' returns:
+ * the new value for Increment/Decrement, the old one for the others. */
+typedef int64_t LONG64;
+static inline LONG InterlockedIncrement(LONG volatile *Addend)
+{
+    return __atomic_add_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedDecrement(LONG volatile *Addend)
+{
+    return __atomic_sub_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchange(LONG volatile *Target, LONG Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchangeAdd(LONG volatile *Addend, LONG Value)
+{
+    return __atomic_fetch_add(Addend, Value, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedCompareExchange(LONG volatile *Destination,
+                                              LONG ExChange, LONG Comperand)
+{
+    __atomic_compare_exchange_n(Destination, &Comperand, ExChange, 0,
+                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return Comperand; /* the value found: Comperand when it swapped */
+}
+static inline LONG64 InterlockedIncrement64(LONG64 volatile *Addend)
+{
+    return __atomic_add_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedDecrement64(LONG64 volatile *Addend)
+{
+    return __atomic_sub_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedExchangeAdd64(LONG64 volatile *Addend,
+                                              LONG64 Value)
+{
+    return __atomic_fetch_add(Addend, Value, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedExchange64(LONG64 volatile *Target,
+                                           LONG64 Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedCompareExchange64(LONG64 volatile *Destination,
+                                                  LONG64 ExChange,
+                                                  LONG64 Comperand)
+{
+    __atomic_compare_exchange_n(Destination, &Comperand, ExChange, 0,
+                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return Comperand;
+}
+static inline PVOID InterlockedExchangePointer(PVOID volatile *Target,
+                                               PVOID Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+static inline PVOID InterlockedCompareExchangePointer(
+    PVOID volatile *Destination, PVOID Exchange, PVOID Comperand)
+{
+    __atomic_compare_exchange_n(Destination, &Comperand, Exchange, 0,
+                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return Comperand;
+}
+
+/* The address of the structure of the given type whose field `field` is
+ * at address (winnt.h's). */
+#ifndef FIELD_OFFSET
+#define FIELD_OFFSET(type, field) ((LONG)offsetof(type, field))
+#endif
+#ifndef CONTAINING_RECORD
+#define CONTAINING_RECORD(address, type, field)                                \
+    ((type *)((char *)(address) - offsetof(type, field)))
+#endif
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
  */
 #include "api/api.h"
 #include "sync/sync.h"
+#include "windows.h"
 
 WS2_EXPORT WSAEVENT WSAAPI WSACreateEvent(void)
 {
@@ -53,10 +54,8 @@ WS2_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents,
                                                  DWORD dwTimeout,
                                                  BOOL fAlertable)
 {
-    int err;
-    DWORD r = ws2__wait(cEvents, lphEvents, fWaitAll, dwTimeout, fAlertable,
-                        &err);
-    if (r == WSA_WAIT_FAILED)
-        ws2__last_error = err;
-    return r;
+    /* As on Windows: the same wait, and the same codes (WSA_WAIT_* and
+     * WSA_INVALID_* are WAIT_* and ERROR_INVALID_*). */
+    return WaitForMultipleObjectsEx(cEvents, lphEvents, fWaitAll, dwTimeout,
+                                    fAlertable);
 }

@@ -243,6 +243,8 @@ WS2_EXPORT BOOL WINAPI CloseHandle(HANDLE hObject)
     if (ws2__event_close((WSAEVENT)hObject) == 0 ||
         ws2__file_close(hObject) == 0)
         return TRUE;
+    if (ws2__tobj_close(hObject) == 0)
+        return TRUE;
     slot = socket_ref(hObject);
     if (!slot)
         return fail(ERROR_INVALID_HANDLE);

@@ -136,6 +136,28 @@ struct ws2__slot *ws2__handle_ref(SOCKET s)
     }
 }
 
+struct ws2__slot *ws2__handle_ref_kind(SOCKET s, void (*release)(DWORD_PTR))
+{
+    struct ws2__slot *slot = ws2__handle_ref(s);
+    if (slot && slot->release != release) {
+        ws2__handle_unref(slot);
+        slot = NULL;
+    }
+    return slot;
+}
+
+int ws2__handle_close_kind(SOCKET s, void (*release)(DWORD_PTR))
+{
+    /* The reference keeps the slot from being reused between the check
+     * of its kind and the close. */
+    struct ws2__slot *slot = ws2__handle_ref_kind(s, release);
+    if (!slot)
+        return WSAENOTSOCK;
+    int err = ws2__handle_close(s);
+    ws2__handle_unref(slot);
+    return err;
+}
+
 struct ws2__slot *ws2__handle_ref_any(SOCKET s)
 {
     uint32_t idx, gen;

@@ -41,6 +41,11 @@ SOCKET ws2__handle_create(DWORD catalog_id, struct ws2__provider *prov,
  * not a handle). */
 struct ws2__slot *ws2__handle_ref(SOCKET s);
 void ws2__handle_unref(struct ws2__slot *slot);
+/* The same for a handle of one kind: its slot's release hook is release
+ * (events, ports and threads are told apart so). NULL for any other. */
+struct ws2__slot *ws2__handle_ref_kind(SOCKET s, void (*release)(DWORD_PTR));
+/* Closes a handle of that kind. 0, or WSAENOTSOCK (not one, or closed). */
+int ws2__handle_close_kind(SOCKET s, void (*release)(DWORD_PTR));
 /* A counted reference to a handle's slot while anything still references
  * it, open or already closed (a request that a closesocket cancelled
  * completes after the close), or NULL once the slot is released. */

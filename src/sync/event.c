@@ -5,17 +5,32 @@
  *
  * Set and reset are one compare-and-swap on the state word; a set makes
  * system calls only when some thread has registered itself as waiting on
- * the event (nwaiters != 0), and then wakes exactly those threads.
+ * the event (nwaiters != 0), and then wakes exactly those threads. The
+ * same object also lives inside a thread handle (threadobj.c), set when
+ * its thread ends; ws2__waitable_ref finds either for a wait.
  */
 #include <stdlib.h>
 
 #include "spi/handle.h"
 #include "sync/sync_int.h"
 
+void ws2__event_init(struct ws2__event *e)
+{
+    atomic_init(&e->state, 0);
+    atomic_init(&e->nwaiters, 0);
+    pthread_mutex_init(&e->lock, NULL);
+    e->waiters = NULL;
+}
+
+void ws2__event_destroy(struct ws2__event *e)
+{
+    pthread_mutex_destroy(&e->lock);
+}
+
 static void event_release(DWORD_PTR ctx)
 {
     struct ws2__event *e = (struct ws2__event *)ctx;
-    pthread_mutex_destroy(&e->lock);
+    ws2__event_destroy(e);
     free(e);
 }
 
@@ -26,12 +41,12 @@ static SOCKET to_handle(WSAEVENT h)
 
 WSAEVENT ws2__event_create(int *err)
 {
-    struct ws2__event *e = calloc(1, sizeof(*e));
+    struct ws2__event *e = malloc(sizeof(*e));
     if (!e) {
         *err = WSA_NOT_ENOUGH_MEMORY;
         return WSA_INVALID_EVENT;
     }
-    pthread_mutex_init(&e->lock, NULL);
+    ws2__event_init(e);
     int herr;
     SOCKET s = ws2__handle_create(0, NULL, (DWORD_PTR)e, event_release, &herr);
     if (s == INVALID_SOCKET) {
@@ -46,30 +61,35 @@ WSAEVENT ws2__event_create(int *err)
 
 struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev)
 {
+    /* Sockets share the table; only our release hook marks an event. */
+    struct ws2__slot *slot = ws2__handle_ref_kind(to_handle(h), event_release);
+    if (slot)
+        *ev = (struct ws2__event *)slot->ctx;
+    return slot;
+}
+
+struct ws2__slot *ws2__waitable_ref(HANDLE h, struct ws2__event **ev)
+{
     struct ws2__slot *slot = ws2__handle_ref(to_handle(h));
     if (!slot)
         return NULL;
-    /* Sockets share the table; only our release hook marks an event. */
-    if (slot->release != event_release) {
+    if (slot->release == event_release)
+        *ev = (struct ws2__event *)slot->ctx;
+    else if (!(*ev = ws2__tobj_event(slot))) { /* nor a thread */
         ws2__handle_unref(slot);
         return NULL;
     }
-    *ev = (struct ws2__event *)slot->ctx;
     return slot;
 }
 
 int ws2__event_close(WSAEVENT h)
 {
-    struct ws2__event *e;
-    struct ws2__slot *slot = ws2__event_ref(h, &e);
-    if (!slot)
-        return WSA_INVALID_HANDLE;
     /* A thread waiting on the event holds its own reference: the object
      * stays until that wait ends (it can no longer be set, so the wait
      * ends by another event, an APC or its timeout, as on Windows). */
-    int err = ws2__handle_close(to_handle(h));
-    ws2__handle_unref(slot);
-    return err ? WSA_INVALID_HANDLE : 0;
+    return ws2__handle_close_kind(to_handle(h), event_release)
+               ? WSA_INVALID_HANDLE
+               : 0;
 }
 
 static void wake_waiters(struct ws2__event *e)
@@ -80,12 +100,8 @@ static void wake_waiters(struct ws2__event *e)
     pthread_mutex_unlock(&e->lock);
 }
 
-int ws2__event_set(WSAEVENT h)
+void ws2__event_signal(struct ws2__event *e)
 {
-    struct ws2__event *e;
-    struct ws2__slot *slot = ws2__event_ref(h, &e);
-    if (!slot)
-        return WSA_INVALID_HANDLE;
     uint32_t s = atomic_load(&e->state);
     int changed = 0;
     while (!(s & 1)) {
@@ -100,6 +116,15 @@ int ws2__event_set(WSAEVENT h)
      * sequentially consistent): one of us sees the other. */
     if (changed && atomic_load(&e->nwaiters))
         wake_waiters(e);
+}
+
+int ws2__event_set(WSAEVENT h)
+{
+    struct ws2__event *e;
+    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    if (!slot)
+        return WSA_INVALID_HANDLE;
+    ws2__event_signal(e);
     ws2__handle_unref(slot);
     return 0;
 }

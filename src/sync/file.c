@@ -61,13 +61,10 @@ HANDLE ws2__file_wrap(int fd, unsigned flags, char *unlink_path, int *err)
 
 struct ws2__slot *ws2__file_ref(HANDLE h, int *fd, unsigned *flags)
 {
-    struct ws2__slot *slot = ws2__handle_ref((SOCKET)(uintptr_t)h);
+    struct ws2__slot *slot =
+        ws2__handle_ref_kind((SOCKET)(uintptr_t)h, file_release);
     if (!slot)
         return NULL;
-    if (slot->release != file_release) { /* a socket, event or port */
-        ws2__handle_unref(slot);
-        return NULL;
-    }
     const struct ws2__file *f = (const struct ws2__file *)slot->ctx;
     *fd = f->fd;
     if (flags)
@@ -77,13 +74,9 @@ struct ws2__slot *ws2__file_ref(HANDLE h, int *fd, unsigned *flags)
 
 int ws2__file_close(HANDLE h)
 {
-    int fd;
-    struct ws2__slot *slot = ws2__file_ref(h, &fd, NULL);
-    if (!slot)
-        return ERROR_INVALID_HANDLE;
-    int err = ws2__handle_close((SOCKET)(uintptr_t)h);
-    ws2__handle_unref(slot);
-    return err ? ERROR_INVALID_HANDLE : 0;
+    return ws2__handle_close_kind((SOCKET)(uintptr_t)h, file_release)
+               ? ERROR_INVALID_HANDLE
+               : 0;
 }
 
 int ws2__file_stat(int fd, int64_t *size, int *regular)

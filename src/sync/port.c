@@ -105,15 +105,11 @@ HANDLE ws2__port_create(DWORD concurrency, int *err)
 
 struct ws2__slot *ws2__port_ref(HANDLE h, struct ws2__port **port)
 {
-    struct ws2__slot *slot = ws2__handle_ref((SOCKET)(uintptr_t)h);
-    if (!slot)
-        return NULL;
     /* Sockets and events share the table; our release hook marks a port. */
-    if (slot->release != port_release) {
-        ws2__handle_unref(slot);
-        return NULL;
-    }
-    *port = (struct ws2__port *)slot->ctx;
+    struct ws2__slot *slot =
+        ws2__handle_ref_kind((SOCKET)(uintptr_t)h, port_release);
+    if (slot)
+        *port = (struct ws2__port *)slot->ctx;
     return slot;
 }
 

@@ -123,6 +123,24 @@ void *ws2__file_map(int fd, uint64_t off, size_t len, void **base,
                     size_t *maplen, int *err);
 void ws2__file_unmap(void *base, size_t maplen);
 
+/* ---- thread objects (threadobj.c): the handles CreateThread returns ----
+ * A thread handle lives in the same table; waits treat it as an event
+ * that its thread sets once when it ends. Errors are Win32 codes. */
+/* Starts fn(arg) on a new thread with its thread record made (stack: bytes,
+ * 0 for the default). Returns its handle and *tid, or NULL with *err
+ * (ERROR_NOT_ENOUGH_MEMORY). */
+HANDLE ws2__tobj_create(SIZE_T stack, DWORD (*fn)(LPVOID), LPVOID arg,
+                        DWORD *tid, DWORD *err);
+/* 0, or ERROR_INVALID_HANDLE for what is not an open thread handle. */
+int ws2__tobj_close(HANDLE h);
+/* *code: STILL_ACTIVE (259) while the thread runs, then its exit code.
+ * 0, or ERROR_INVALID_HANDLE. */
+int ws2__tobj_exit_code(HANDLE h, DWORD *code);
+/* Ends the calling thread with code (ExitThread). */
+_Noreturn void ws2__tobj_exit(DWORD code);
+/* The calling thread's id (its Linux thread id). */
+DWORD ws2__tid_self(void);
+
 /* ---- completion of a request without a routine (src/spi/complete.c) ----
  * lpOverlapped's result, then its event, then a packet to the socket's
  * port (see complete.c for Windows' rules). immediate: the request

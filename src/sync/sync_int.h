@@ -75,6 +75,17 @@ struct ws2__event {
  * it with ws2__handle_unref), or NULL for anything else. */
 struct ws2__slot;
 struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev);
+/* The same for anything a wait can wait on: an event, or a thread handle
+ * (its exit event). */
+struct ws2__slot *ws2__waitable_ref(HANDLE h, struct ws2__event **ev);
+/* An event embedded in another object (a thread's exit event): made
+ * non-signalled, signalled (waking its waiters), destroyed. */
+void ws2__event_init(struct ws2__event *e);
+void ws2__event_signal(struct ws2__event *e);
+void ws2__event_destroy(struct ws2__event *e);
+/* The exit event of a thread handle's slot; NULL for any other slot
+ * (threadobj.c). */
+struct ws2__event *ws2__tobj_event(struct ws2__slot *slot);
 void ws2__event_watch(struct ws2__event *e, struct ws2__waitlink *l,
                       struct ws2__thread *t);
 void ws2__event_unwatch(struct ws2__event *e, struct ws2__waitlink *l);

@@ -1,7 +1,8 @@
 /*
- * wait.c - WSAWaitForMultipleEvents and SleepEx: one wait over up to 64
- * events and the calling thread's APC queue, sleeping on the thread's one
- * futex word.
+ * wait.c - WSAWaitForMultipleEvents, WaitForMultipleObjectsEx and SleepEx:
+ * one wait over up to 64 events (a thread handle counts as the event its
+ * thread sets when it ends, see threadobj.c) and the calling thread's APC
+ * queue, sleeping on the thread's one futex word.
  *
  * The waiter hangs a link on every event it waits on (on its stack), so
  * that a set wakes exactly the threads that care; then, in a loop, it reads
@@ -163,7 +164,7 @@ DWORD ws2__wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms,
     struct ws2__event *ev[WSA_MAXIMUM_WAIT_EVENTS];
     DWORD got;
     for (got = 0; got < n; got++) {
-        slots[got] = ws2__event_ref(events[got], &ev[got]);
+        slots[got] = ws2__waitable_ref(events[got], &ev[got]);
         if (!slots[got])
             break;
     }
