@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "engine/engine.h"
-
 int ws2t_startup(void **state)
 {
     (void)state;
@@ -208,14 +206,4 @@ void ws2t_thread_join(pthread_t tid, int seconds)
     int r = pthread_timedjoin_np(tid, NULL, &ts);
     if (r)
         fail_msg("a thread did not end within %d s (error %d)", seconds, r);
-}
-
-int ws2t_engine_or_skip(void)
-{
-    if (ws2__engine_start() != 0) {
-        printf("SKIP: no overlapped engine could start\n");
-        return 77;
-    }
-    printf("# engine: %s\n", ws2__engine_name());
-    return 0;
 }

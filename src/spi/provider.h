@@ -4,6 +4,7 @@
 #ifndef WS2__PROVIDER_H
 #define WS2__PROVIDER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "ws2spi.h"
@@ -22,7 +23,12 @@ struct ws2__provider {
     _Atomic int started;
     WSPDATA data;
     WSPPROC_TABLE proc;
-    struct ws2__provider *next;
+    struct ws2__provider *_Atomic next;
+    /* loader.c's own, under lock: */
+    pthread_mutex_t lock;     /* held while it starts */
+    int failed;               /* why it did not start, until WSACleanup */
+    int said;                 /* that was said on stderr (once) */
+    struct ws2__provider *older; /* started before it (cleanup order) */
 };
 
 /* One installed protocol entry of the catalog: what WSCEnumProtocols

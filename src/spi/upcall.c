@@ -51,13 +51,36 @@ static int WSPAPI wpu_query_socket_handle_context(SOCKET s,
     return 0;
 }
 
-/* IFS handles are kernel handles on Windows; ws2posix has none to offer. */
+/* An IFS layer takes over a socket handle of the provider below it
+ * instead of making one of its own: from now on ws2_32 dispatches calls on
+ * that handle to the layer named by catalog_id, while the lower provider
+ * keeps recognising it as its own. The proposed handle must be an open
+ * socket handle (not an event or a port) of another provider; anything
+ * else is "the proposed handle is not valid", WSAEINVAL. The handle's
+ * value does not change ("indistinguishable from the proposed handle"),
+ * and its completion-port association, being the slot's, stays. */
 static SOCKET WSPAPI wpu_modify_ifs_handle(DWORD catalog_id, SOCKET proposed,
                                            LPINT lpErrno)
 {
-    (void)catalog_id, (void)proposed;
-    *lpErrno = WSAEINVALIDPROVIDER;
-    return INVALID_SOCKET;
+    const struct ws2__entry *e = ws2__catalog_find(catalog_id);
+    struct ws2__provider *prov;
+    if (!e || ws2__provider_get(e, &prov)) {
+        *lpErrno = WSAEINVALIDPROVIDER;
+        return INVALID_SOCKET;
+    }
+    struct ws2__slot *slot = ws2__handle_ref(proposed);
+    int ok = slot && slot->prov && slot->prov != prov;
+    if (ok) {
+        slot->prov = prov;
+        slot->catalog_id = catalog_id;
+    }
+    if (slot)
+        ws2__handle_unref(slot);
+    if (!ok) {
+        *lpErrno = WSAEINVAL;
+        return INVALID_SOCKET;
+    }
+    return proposed;
 }
 
 static int WSPAPI wpu_fd_is_set(SOCKET s, fd_set *set)
@@ -65,12 +88,11 @@ static int WSPAPI wpu_fd_is_set(SOCKET s, fd_set *set)
     return __WSAFDIsSet(s, set);
 }
 
+/* What WSCGetProviderPath says of the GUID (the catalog's function). */
 static int WSPAPI wpu_get_provider_path(LPGUID id, WCHAR *path, LPINT len,
                                         LPINT lpErrno)
 {
-    (void)id, (void)path, (void)len;
-    *lpErrno = WSAEINVAL;
-    return SOCKET_ERROR;
+    return WSCGetProviderPath(id, path, len, lpErrno);
 }
 
 /* There are no windows to post to. */

@@ -302,7 +302,10 @@ int WSPAPI ws2__tcpip_startup(WORD version, LPWSPDATA data,
         return WSAVERNOTSUPPORTED;
     if (!data || !table)
         return WSAEFAULT;
-    ws2__tcpip_upcalls = upcalls;
+    /* ws2_32's table at every start: written only when it changes, so a
+     * start after WSACleanup never races the reaper reading it. */
+    if (memcmp(&ws2__tcpip_upcalls, &upcalls, sizeof(upcalls)))
+        ws2__tcpip_upcalls = upcalls;
     data->wVersion = MAKEWORD(2, 2);
     data->wHighVersion = MAKEWORD(2, 2);
     set_name(data->szDescription, "ws2posix TCP/IP provider");
