@@ -42,8 +42,11 @@ target_link_libraries(test_layered PRIVATE ${CMAKE_DL_LIBS})
 # A program never rebuilt for it, under ws2stat then ws2fault, through
 # ws2catalog and a catalog file; skipped (77) while ws2catalog is not
 # built.
-add_test(NAME test_layered_e2e
-         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_layered_e2e.sh
-                 ${PROJECT_BINARY_DIR})
-set_tests_properties(test_layered_e2e PROPERTIES TIMEOUT 120
-                     LABELS "unit;layered" SKIP_RETURN_CODE 77)
+# It runs the example programs, so it exists only where they are built.
+if(WS2_EXAMPLES)
+  add_test(NAME test_layered_e2e
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_layered_e2e.sh
+                   ${PROJECT_BINARY_DIR})
+  set_tests_properties(test_layered_e2e PROPERTIES TIMEOUT 120
+                       LABELS "layered;examples" SKIP_RETURN_CODE 77)
+endif()
