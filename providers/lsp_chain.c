@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf.h"
 #include "lsp.h"
 #include "spi/provload.h"
 
@@ -92,23 +93,6 @@ static int find_next(const WSAPROTOCOL_INFOW *chain, WSAPROTOCOL_INFOW *out)
     return next != NULL;
 }
 
-/* UTF-16 to UTF-8 (a surrogate pair is one character). */
-static void utf8(const WCHAR *w, char *out, size_t max)
-{
-    size_t o = 0;
-    for (; *w && o + 5 < max; w++) {
-        unsigned long c = *w;
-        if (c >= 0xd800 && c < 0xdc00 && w[1] >= 0xdc00 && w[1] < 0xe000)
-            c = 0x10000 + ((c - 0xd800) << 10) + (unsigned long)(*++w - 0xdc00);
-        int extra = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
-        static const unsigned char lead[] = {0, 0xc0, 0xe0, 0xf0};
-        out[o++] = (char)(lead[extra] | (c >> (6 * extra)));
-        for (int k = extra - 1; k >= 0; k--)
-            out[o++] = (char)(0x80 | ((c >> (6 * k)) & 0x3f));
-    }
-    out[o] = 0;
-}
-
 /* One line, once per provider below, naming this layer, the file and why
  * (the layer's own error goes back to WSASocket). */
 static void report(struct lsp_prov *p, const char *path, const char *why)
@@ -138,7 +122,7 @@ static int prov_start(struct lsp_prov *p, const WSAPROTOCOL_INFOW *info)
         snprintf(why, sizeof(why), "WSCGetProviderPath failed with %d", err);
         err = WSAEPROVIDERFAILEDINIT;
     } else {
-        utf8(wpath, path, sizeof(path));
+        ws2__utf16_to_utf8(wpath, PATH_CHARS, path, sizeof(path), 1);
         if (!p->startup)
             err = ws2__provider_open(path, &p->dl, &p->startup, why,
                                      sizeof(why));

@@ -29,7 +29,8 @@ foreach(name ${WS2T_BROKEN})
 endforeach()
 ws2t_provider(ws2t_ifs_layer ifs_layer providers/ifs_layer.c
               ${PROJECT_SOURCE_DIR}/providers/lsp_chain.c
-              ${PROJECT_SOURCE_DIR}/src/spi/provload.c)
+              ${PROJECT_SOURCE_DIR}/src/spi/provload.c
+              ${PROJECT_SOURCE_DIR}/src/util/utf.c)
 
 add_dependencies(test_layered ws2stat ws2fault ws2stat_tool)
 target_compile_definitions(test_layered PRIVATE
