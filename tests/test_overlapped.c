@@ -16,14 +16,6 @@
 
 #include "engine/engine.h"
 
-static void wait_event(WSAEVENT ev, DWORD ms)
-{
-    DWORD r = WSAWaitForMultipleEvents(1, &ev, TRUE, ms, FALSE);
-    if (r != WSA_WAIT_EVENT_0)
-        fail_msg("event not signalled within %u ms (ret %u, error %d)", ms, r,
-                 WSAGetLastError());
-}
-
 static void expect_unsignalled(WSAEVENT ev)
 {
     assert_int_equal(WSAWaitForMultipleEvents(1, &ev, TRUE, 0, FALSE),
@@ -48,7 +40,7 @@ static void test_immediate_completion(void **state)
     DWORD sent = POISON;
     assert_int_equal(WSASend(a, wb, 2, &sent, 0, &ov, NULL), 0);
     assert_int_equal(sent, 64);
-    wait_event(ev, 0);
+    ws2t_wait_event(ev, 0);
     assert_true(HasOverlappedIoCompleted(&ov));
     DWORD n = POISON, fl = POISON;
     assert_true(WSAGetOverlappedResult(a, &ov, &n, FALSE, &fl));
@@ -99,7 +91,7 @@ static void test_pending_receive(void **state)
         char out[100];
         ws2t_fill(out, sizeof(out), 32, 0);
         assert_int_equal(send(a, out, 100, 0), 100);
-        wait_event(ev, 5000);
+        ws2t_wait_event(ev, 5000);
         assert_true(WSAGetOverlappedResult(b, &ov, &n, TRUE, &rfl));
         assert_int_equal(n, 100);
         assert_int_equal(rfl, 0);
@@ -134,7 +126,7 @@ static void test_pending_stream_receive(void **state)
     char out[250];
     ws2t_fill(out, sizeof(out), 36, 0);
     assert_int_equal(send(c, out, 250, 0), 250);
-    wait_event(ev, 5000);
+    ws2t_wait_event(ev, 5000);
     DWORD n, rfl;
     assert_true(WSAGetOverlappedResult(d, &ov, &n, FALSE, &rfl));
     assert_true(n > 0 && n <= 250);
@@ -146,7 +138,7 @@ static void test_pending_stream_receive(void **state)
     ov.hEvent = ev;
     assert_wsa_error(WSARecv(d, wb, 3, &got, &fl, &ov, NULL), WSA_IO_PENDING);
     assert_wsa_ok(shutdown(c, SD_SEND));
-    wait_event(ev, 5000);
+    ws2t_wait_event(ev, 5000);
     assert_true(WSAGetOverlappedResult(d, &ov, &n, TRUE, &rfl));
     assert_int_equal(n, 0);
     WSACloseEvent(ev);
@@ -171,7 +163,7 @@ static void test_pending_truncated(void **state)
     char out[30];
     ws2t_fill(out, sizeof(out), 33, 0);
     assert_int_equal(send(a, out, 30, 0), 30);
-    wait_event(ev, 5000);
+    ws2t_wait_event(ev, 5000);
     DWORD n, rfl;
     assert_false(WSAGetOverlappedResult(b, &ov, &n, TRUE, &rfl));
     assert_int_equal(WSAGetLastError(), WSAEMSGSIZE);
@@ -248,7 +240,7 @@ static void test_pending_stream_sends_in_order(void **state)
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, drain_main, &dr), 0);
     for (int i = 0; i < N; i++) {
-        wait_event(ev[i], 20000);
+        ws2t_wait_event(ev[i], 20000);
         DWORD n, fl;
         assert_true(WSAGetOverlappedResult(c, &ov[i], &n, FALSE, &fl));
         assert_int_equal(n, CHUNK);
@@ -494,7 +486,7 @@ static void test_close_aborts(void **state)
                      WSA_IO_PENDING);
     assert_wsa_ok(closesocket(b));
     for (int i = 0; i < N; i++) {
-        wait_event(ev[i], 5000);
+        ws2t_wait_event(ev[i], 5000);
         assert_int_equal(ov[i].Internal, WSA_OPERATION_ABORTED);
         WSACloseEvent(ev[i]);
     }
@@ -525,13 +517,13 @@ static void test_cancel_io(void **state)
                          WSA_IO_PENDING);
     }
     assert_true(CancelIoEx((HANDLE)b, &ov[1]));
-    wait_event(ev[1], 5000);
+    ws2t_wait_event(ev[1], 5000);
     assert_int_equal(ov[1].Internal, WSA_OPERATION_ABORTED);
     expect_unsignalled(ev[0]);
     assert_false(CancelIoEx((HANDLE)b, &ov[1]));
     assert_int_equal(GetLastError(), ERROR_NOT_FOUND);
     assert_true(CancelIo((HANDLE)b));
-    wait_event(ev[0], 5000);
+    ws2t_wait_event(ev[0], 5000);
     assert_int_equal(ov[0].Internal, WSA_OPERATION_ABORTED);
     /* The socket is still usable. */
     assert_int_equal(send(a, "ok", 2, 0), 2);
@@ -648,7 +640,7 @@ static void test_10000_datagrams(void **state)
     for (int i = 0; i < N; i++) {
         int k = i % K;
         if (busy[k]) {
-            wait_event(ev[k], 10000);
+            ws2t_wait_event(ev[k], 10000);
             DWORD n, fl;
             assert_true(WSAGetOverlappedResult(a, &ov[k], &n, FALSE, &fl));
             assert_int_equal(n, 64);
@@ -669,7 +661,7 @@ static void test_10000_datagrams(void **state)
     }
     for (int k = 0; k < K; k++)
         if (busy[k])
-            wait_event(ev[k], 10000);
+            ws2t_wait_event(ev[k], 10000);
     pthread_join(t, NULL);
     assert_false(rx.bad);
     assert_int_equal(rx.got, N);
@@ -707,7 +699,7 @@ static void test_one_gib(void **state)
     for (size_t i = 0; off < total; i++) {
         int k = (int)(i % K);
         if (busy[k]) {
-            wait_event(ev[k], 30000);
+            ws2t_wait_event(ev[k], 30000);
             DWORD n, fl;
             assert_true(WSAGetOverlappedResult(c, &ov[k], &n, FALSE, &fl));
             assert_int_equal(n, per);
@@ -729,7 +721,7 @@ static void test_one_gib(void **state)
     }
     for (int k = 0; k < K; k++)
         if (busy[k])
-            wait_event(ev[k], 30000);
+            ws2t_wait_event(ev[k], 30000);
     pthread_join(t, NULL);
     assert_false(rx.bad);
     assert_int_equal(rx.got, total);

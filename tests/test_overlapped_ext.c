@@ -31,17 +31,6 @@ static LPFN_DISCONNECTEX pDisconnectEx;
 
 #define ADDR_BLOCK ((DWORD)sizeof(SOCKADDR_IN) + 16)
 
-static void *get_fn(SOCKET s, GUID id)
-{
-    void *fn = NULL;
-    DWORD n = POISON;
-    assert_wsa_ok(WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id,
-                           sizeof(id), &fn, sizeof(fn), &n, NULL, NULL));
-    assert_int_equal(n, sizeof(void *));
-    assert_non_null(fn);
-    return fn;
-}
-
 static int fetch(void **state)
 {
     int r = ws2t_startup(state);
@@ -62,13 +51,6 @@ static int fetch(void **state)
         return -1;
     closesocket(s);
     return 0;
-}
-
-static void wait_event(WSAEVENT ev, DWORD ms)
-{
-    DWORD r = WSAWaitForMultipleEvents(1, &ev, TRUE, ms, FALSE);
-    if (r != WSA_WAIT_EVENT_0)
-        fail_msg("event not signalled within %u ms (ret %u)", ms, r);
 }
 
 static SOCKET listener(SOCKADDR_STORAGE *ss, int *len)
@@ -111,7 +93,7 @@ static void test_pointers(void **state)
     GUID ids[] = {WSAID_ACCEPTEX, WSAID_GETACCEPTEXSOCKADDRS,
                   WSAID_CONNECTEX};
     for (size_t i = 0; i < 3; i++)
-        get_fn(s, ids[i]);
+        ws2t_ext_fn(s, ids[i]);
     GUID bad = {0x12345678, 1, 2, {3, 4, 5, 6, 7, 8, 9, 10}};
     void *fn = (void *)(uintptr_t)POISON;
     DWORD n = POISON;
@@ -201,7 +183,7 @@ static void test_acceptex_errors(void **state)
     assert_false(GetOverlappedResult((HANDLE)l, &ov, &n, FALSE));
     assert_int_equal(GetLastError(), ERROR_IO_INCOMPLETE);
     assert_int_equal(closesocket(l), 0);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     assert_false(WSAGetOverlappedResult(a, &ov, &n, FALSE, &fl));
     assert_int_equal(WSAGetLastError(), WSA_OPERATION_ABORTED);
     assert_int_equal(n, 0);
@@ -221,7 +203,7 @@ static void test_acceptex_errors(void **state)
     assert_pending(
         pAcceptEx(l, a, buf, 0, ADDR_BLOCK, ADDR_BLOCK, &got, &ov));
     SOCKET c = connect_to(&ss, len);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     assert_true(WSAGetOverlappedResult(a, &ov, &n, FALSE, &fl));
     closesocket(c);
     closesocket(a);
@@ -245,7 +227,7 @@ static void test_acceptex_close_acceptor(void **state)
     DWORD got;
     assert_pending(pAcceptEx(l, a, buf, 0, ADDR_BLOCK, ADDR_BLOCK, &got, &ov));
     assert_int_equal(closesocket(a), 0);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n = POISON, fl;
     assert_false(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
     assert_int_equal(WSAGetLastError(), WSA_OPERATION_ABORTED);
@@ -253,7 +235,7 @@ static void test_acceptex_close_acceptor(void **state)
     a = new_tcp();
     assert_pending(pAcceptEx(l, a, buf, 0, ADDR_BLOCK, ADDR_BLOCK, &got, &ov));
     SOCKET c = connect_to(&ss, len);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
     assert_int_equal(send(c, "ping", 4, 0), 4);
     char rx[4];
@@ -285,7 +267,7 @@ static void test_acceptex_event(void **state)
     assert_pending(
         pAcceptEx(l, a, buf, 0, ADDR_BLOCK, ADDR_BLOCK, &got, &ov));
     SOCKET c = connect_to(&ss, len);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n = POISON, fl = POISON;
     assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
     assert_int_equal(n, 0);
@@ -347,7 +329,7 @@ static void test_acceptex_no_local_block(void **state)
     DWORD got = POISON;
     assert_pending(pAcceptEx(l, a, buf, 0, 0, ADDR_BLOCK, &got, &ov));
     SOCKET c = connect_to(&ss, len);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n = POISON, fl = POISON;
     assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
     assert_int_equal(n, 0);
@@ -393,7 +375,7 @@ static void test_acceptex_data(void **state)
     char data[150];
     ws2t_fill(data, sizeof(data), 21, 0);
     assert_int_equal(send(c, data, sizeof(data), 0), (int)sizeof(data));
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n = POISON, fl = POISON;
     assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
     assert_true(n > 0 && n <= sizeof(data));
@@ -421,7 +403,7 @@ static void test_acceptex_data(void **state)
         pAcceptEx(l, a, buf, RD, ADDR_BLOCK, ADDR_BLOCK, &got, &ov));
     c = connect_to(&ss, len);
     closesocket(c);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
     assert_int_equal(n, 0);
     closesocket(a);
@@ -529,8 +511,8 @@ static void test_routines_on_result(void **state)
     cov.hEvent = WSACreateEvent();
     assert_pending(pConnectEx(c, (struct sockaddr *)&ss, len, NULL, 0, &got,
                               &cov));
-    wait_event(cov.hEvent, 5000);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(cov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n, fl;
     assert_true(WSAGetOverlappedResult(c, &cov, &n, FALSE, &fl));
     assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
@@ -585,7 +567,7 @@ static void test_connectex_send(void **state)
     ws2t_rcvtimeo(a, 5000);
     ws2t_recv_all(a, back, N);
     ws2t_check(back, N, 51, 0);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n = POISON, fl;
     assert_true(WSAGetOverlappedResult(c, &ov, &n, FALSE, &fl));
     assert_int_equal(n, N);
@@ -649,7 +631,7 @@ static void test_connectex_errors(void **state)
 
     assert_pending(
         pConnectEx(c, (struct sockaddr *)&ss, len, "x", 1, &sent, &ov));
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n = POISON, fl;
     assert_false(WSAGetOverlappedResult(c, &ov, &n, FALSE, &fl));
     assert_int_equal(WSAGetLastError(), WSAECONNREFUSED);
@@ -742,7 +724,7 @@ static void test_disconnectex(void **state)
         assert_pending(
             pAcceptEx(l, a, buf, 0, ADDR_BLOCK, ADDR_BLOCK, &got, &ov));
         SOCKET c = connect_to(&ss, len);
-        wait_event(ov.hEvent, 5000);
+        ws2t_wait_event(ov.hEvent, 5000);
         assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
         assert_int_equal(send(c, "abc", 3, 0), 3);
         char rx[3];
@@ -753,7 +735,7 @@ static void test_disconnectex(void **state)
         WSAResetEvent(ov.hEvent);
         BOOL r = pDisconnectEx(a, &ov, TF_REUSE_SOCKET, 0);
         assert_true(r || WSAGetLastError() == ERROR_IO_PENDING);
-        wait_event(ov.hEvent, 5000);
+        ws2t_wait_event(ov.hEvent, 5000);
         assert_true(WSAGetOverlappedResult(a, &ov, &n, FALSE, &fl));
         /* The peer sees the end of the stream. */
         assert_int_equal(recv(c, rx, sizeof(rx), 0), 0);
@@ -789,7 +771,7 @@ static void test_ipv6_and_cancel(void **state)
                  WSAEINVAL);
     assert_pending(pAcceptEx(l, a, buf, 8, blk, blk, &got, &ov));
     assert_true(CancelIoEx((HANDLE)l, &ov));
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     assert_false(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));
     assert_int_equal(WSAGetLastError(), WSA_OPERATION_ABORTED);
 
@@ -803,8 +785,8 @@ static void test_ipv6_and_cancel(void **state)
     ws2t_fill(data, sizeof(data), 71, 0);
     assert_pending(pConnectEx(c, (struct sockaddr *)&ss, len, data,
                               sizeof(data), &got, &cov));
-    wait_event(cov.hEvent, 5000);
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(cov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     assert_true(WSAGetOverlappedResult(c, &cov, &n, FALSE, &fl));
     assert_int_equal(n, sizeof(data));
     assert_true(WSAGetOverlappedResult(l, &ov, &n, FALSE, &fl));

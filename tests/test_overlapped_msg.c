@@ -29,17 +29,6 @@ extern unsigned int if_nametoindex(const char *ifname);
 static LPFN_WSARECVMSG pRecvMsg;
 static LPFN_WSASENDMSG pSendMsg;
 
-static void *get_fn(SOCKET s, GUID id)
-{
-    void *fn = NULL;
-    DWORD n = POISON;
-    assert_wsa_ok(WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id,
-                           sizeof(id), &fn, sizeof(fn), &n, NULL, NULL));
-    assert_int_equal(n, sizeof(void *));
-    assert_non_null(fn);
-    return fn;
-}
-
 static int fetch(void **state)
 {
     int r = ws2t_startup(state);
@@ -217,13 +206,6 @@ static void expect_datagram(SOCKET r, SOCKET s, DWORD len, uint32_t seed,
     check_from(&m, s, src);
 }
 
-static void wait_event(WSAEVENT ev, DWORD ms)
-{
-    DWORD r = WSAWaitForMultipleEvents(1, &ev, TRUE, ms, FALSE);
-    if (r != WSA_WAIT_EVENT_0)
-        fail_msg("event not signalled within %u ms (ret %u)", ms, r);
-}
-
 /* A control buffer holding one IN_PKTINFO (source address src, interface
  * ifindex), laid out with the WSA_CMSG macros. */
 struct pkt4 {
@@ -315,8 +297,8 @@ static void test_pointers(void **state)
     (void)state;
     SOCKET s6 = socket(AF_INET6, SOCK_DGRAM, 0);
     SOCKET t = socket(AF_INET, SOCK_STREAM, 0);
-    assert_ptr_equal(get_fn(s6, (GUID)WSAID_WSARECVMSG), (void *)pRecvMsg);
-    assert_ptr_equal(get_fn(t, (GUID)WSAID_WSASENDMSG), (void *)pSendMsg);
+    assert_ptr_equal(ws2t_ext_fn(s6, (GUID)WSAID_WSARECVMSG), (void *)pRecvMsg);
+    assert_ptr_equal(ws2t_ext_fn(t, (GUID)WSAID_WSASENDMSG), (void *)pSendMsg);
     closesocket(s6);
     closesocket(t);
 }
@@ -1067,7 +1049,7 @@ static void event_case(u_long nonblocking)
     assert_int_equal(WSAWaitForMultipleEvents(1, &ev, TRUE, 20, FALSE),
                      WSA_WAIT_TIMEOUT);
     send_pattern(s, r, 700, 50);
-    wait_event(ev, 5000);
+    ws2t_wait_event(ev, 5000);
     DWORD bytes = POISON, flags = POISON;
     assert_true(WSAGetOverlappedResult(r, &ov, &bytes, FALSE, &flags));
     assert_int_equal(bytes, 700);
@@ -1084,7 +1066,7 @@ static void event_case(u_long nonblocking)
     DWORD got = POISON;
     assert_int_equal(pRecvMsg(r, &m.m, &got, &ov, NULL), 0);
     assert_int_equal(got, 9);
-    wait_event(ev, 0);
+    ws2t_wait_event(ev, 0);
     assert_true(WSAGetOverlappedResult(r, &ov, &bytes, FALSE, &flags));
     assert_int_equal(bytes, 9);
     ws2t_check(m.data, 9, 51, 0);
@@ -1126,7 +1108,7 @@ static void test_event_ctrunc(void **state)
         assert_wsa_error(pRecvMsg(r, &m.m, NULL, &ov, NULL), WSA_IO_PENDING);
         if (!before)
             send_pattern(s, r, 6, 52);
-        wait_event(ev, 5000);
+        ws2t_wait_event(ev, 5000);
         DWORD bytes = POISON, flags = POISON;
         assert_false(WSAGetOverlappedResult(r, &ov, &bytes, FALSE, &flags));
         assert_int_equal(WSAGetLastError(), WSAEMSGSIZE);
@@ -1165,7 +1147,7 @@ static void test_many_pending(void **state)
     for (int i = 0; i < N; i++)
         send_pattern(s, r, 100 + i, 60 + (uint32_t)i);
     for (int i = 0; i < N; i++) {
-        wait_event(ev[i], 5000);
+        ws2t_wait_event(ev[i], 5000);
         DWORD bytes, flags;
         assert_true(WSAGetOverlappedResult(r, &ov[i], &bytes, FALSE, &flags));
         assert_int_equal(bytes, 100 + i);
@@ -1195,7 +1177,7 @@ static void test_close_aborts(void **state)
     m.m.dwFlags = MSG_BCAST; /* output-only: ignored going in */
     assert_wsa_error(pRecvMsg(r, &m.m, NULL, &ov, NULL), WSA_IO_PENDING);
     assert_wsa_ok(closesocket(r));
-    wait_event(ev, 5000);
+    ws2t_wait_event(ev, 5000);
     assert_int_equal(ov.Internal, WSA_OPERATION_ABORTED);
     /* The WSAMSG is left as it was. */
     assert_int_equal(m.m.dwFlags, MSG_BCAST);
@@ -1233,7 +1215,7 @@ static void test_send_event(void **state)
         int ret = round == 1 ? pSendMsg(s, &m, 0, NULL, &ov, NULL)
                              : WSASendMsg(s, &m, 0, NULL, &ov, NULL);
         started(ret);
-        wait_event(ev, 5000);
+        ws2t_wait_event(ev, 5000);
         DWORD bytes = POISON, flags = POISON;
         assert_true(WSAGetOverlappedResult(s, &ov, &bytes, FALSE, &flags));
         assert_int_equal(bytes, NB);

@@ -83,13 +83,6 @@ static void expect_no_packet(HANDLE port, DWORD ms)
     assert_int_equal(k, POISON);
 }
 
-static void wait_event(WSAEVENT ev, DWORD ms)
-{
-    DWORD r = WSAWaitForMultipleEvents(1, &ev, TRUE, ms, FALSE);
-    if (r != WSA_WAIT_EVENT_0)
-        fail_msg("event not signalled within %u ms (ret %u)", ms, r);
-}
-
 static void post_recv(SOCKET s, char *buf, ULONG len, LPOVERLAPPED ov)
 {
     WSABUF wb = {len, buf};
@@ -246,7 +239,7 @@ static void test_socket_packets(void **state)
         }
         assert_int_equal(n, 100);
     }
-    wait_event(ev, 0);
+    ws2t_wait_event(ev, 0);
     ws2t_check(in, 100, 5, 0);
     expect_no_packet(port, 20);
 
@@ -303,7 +296,7 @@ static void test_notification_modes(void **state)
     DWORD sent = POISON;
     assert_int_equal(WSASend(a, &wb, 1, &sent, 0, &ov, NULL), 0);
     assert_int_equal(sent, 32);
-    wait_event(ev, 0);
+    ws2t_wait_event(ev, 0);
     assert_true(HasOverlappedIoCompleted(&ov));
     expect_no_packet(port, 50);
 
@@ -347,7 +340,7 @@ static void test_event_low_bit(void **state)
     char in[64];
     post_recv(b, in, sizeof(in), &ov);
     assert_int_equal(send(a, "low bit", 7, 0), 7);
-    wait_event(ev, 5000);
+    ws2t_wait_event(ev, 5000);
     assert_true(HasOverlappedIoCompleted(&ov));
     assert_int_equal(ov.InternalHigh, 7);
     expect_no_packet(port, 50);
@@ -360,7 +353,7 @@ static void test_event_low_bit(void **state)
     WSABUF wb = {3, "abc"};
     DWORD sent;
     assert_int_equal(WSASend(a, &wb, 1, &sent, 0, &sov, NULL), 0);
-    wait_event(ev, 0);
+    ws2t_wait_event(ev, 0);
     expect_no_packet(port, 50);
 
     WSACloseEvent(ev);

@@ -181,13 +181,6 @@ static void no_more(SOCKET s)
     ws2t_rcvtimeo(s, 5000);
 }
 
-static void wait_event(WSAEVENT ev, DWORD ms)
-{
-    DWORD r = WSAWaitForMultipleEvents(1, &ev, TRUE, ms, FALSE);
-    if (r != WSA_WAIT_EVENT_0)
-        fail_msg("event not signalled within %u ms (ret %u)", ms, r);
-}
-
 static void not_signalled(WSAEVENT ev)
 {
     assert_int_equal(WSAWaitForMultipleEvents(1, &ev, TRUE, 0, FALSE),
@@ -256,7 +249,7 @@ static void test_whole_file_event(void **state)
     assert_pending(pTransmitFile(c, file, 0, 0, &ov, &f.b, 0));
     struct rx x;
     rx_start(&x, s, f.end);
-    wait_event(ov.hEvent, 20000);
+    ws2t_wait_event(ov.hEvent, 20000);
     assert_result(c, &ov, (DWORD)f.end);
     rx_finish(&x);
     no_more(s);
@@ -303,7 +296,7 @@ static void test_offset_and_count(void **state)
             pTransmitFile(c, file, cases[i].count, 0, &ov, &f.b, 0));
         struct rx x;
         rx_start(&x, s, f.end);
-        wait_event(ev, 10000);
+        ws2t_wait_event(ev, 10000);
         assert_result(c, &ov, (DWORD)f.end);
         rx_finish(&x);
         no_more(s);
@@ -368,7 +361,7 @@ static void test_empty_and_no_file(void **state)
     WSAOVERLAPPED ov;
     overlapped_init(&ov, WSACreateEvent(), 0);
     assert_pending(pTransmitFile(c, file, 0, 0, &ov, &f.b, 0));
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     assert_result(c, &ov, (DWORD)f.end);
     struct rx x;
     rx_start(&x, s, f.end);
@@ -381,7 +374,7 @@ static void test_empty_and_no_file(void **state)
     assert_succeeds(pTransmitFile(c, NULL, 0, 0, NULL, NULL, 0));
     WSAResetEvent(ov.hEvent);
     assert_pending(pTransmitFile(c, NULL, 0, 0, &ov, NULL, 0));
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     assert_result(c, &ov, 0);
     no_more(s);
     frame_free(&f);
@@ -424,9 +417,9 @@ static void test_order_with_wsasend(void **state)
         assert_true(r == 0 || WSAGetLastError() == WSA_IO_PENDING);
     struct rx rxs;
     rx_start(&rxs, s, f.end + after);
-    wait_event(oa.hEvent, 20000);
-    wait_event(ot.hEvent, 20000);
-    wait_event(ob.hEvent, 20000);
+    ws2t_wait_event(oa.hEvent, 20000);
+    ws2t_wait_event(ot.hEvent, 20000);
+    ws2t_wait_event(ob.hEvent, 20000);
     rx_finish(&rxs);
     assert_result(c, &oa, (DWORD)before);
     assert_result(c, &ot, (DWORD)(f.end - before));
@@ -521,7 +514,7 @@ static void test_wait_result_and_nonoverlapped_socket(void **state)
     overlapped_init(&ov, WSACreateEvent(), off);
     rx_start(&x, s, f.end);
     assert_succeeds(pTransmitFile(c, file, (DWORD)cnt, 0, &ov, &f.b, 0));
-    wait_event(ov.hEvent, 0);
+    ws2t_wait_event(ov.hEvent, 0);
     assert_int_equal(ov.Internal, 0);
     assert_int_equal(ov.InternalHigh, f.end);
     rx_finish(&x);
@@ -547,7 +540,7 @@ static void test_disconnect(void **state)
     assert_pending(pTransmitFile(c, file, 0, 0, &ov, &f.b, TF_DISCONNECT));
     struct rx x;
     rx_start(&x, s, f.end);
-    wait_event(ov.hEvent, 20000);
+    ws2t_wait_event(ov.hEvent, 20000);
     assert_result(c, &ov, (DWORD)f.end);
     rx_finish(&x);
     char ch;
@@ -581,7 +574,7 @@ static void send_and_reuse(SOCKET a, SOCKET peer, HANDLE file, size_t x)
     rx_start(&rxs, peer, f.end);
     assert_pending(pTransmitFile(a, file, (DWORD)n, 0, &ov, &f.b,
                                  TF_DISCONNECT | TF_REUSE_SOCKET));
-    wait_event(ov.hEvent, 10000);
+    ws2t_wait_event(ov.hEvent, 10000);
     assert_result(a, &ov, (DWORD)f.end);
     rx_finish(&rxs);
     char ch;
@@ -616,7 +609,7 @@ static void test_reuse(void **state)
         SOCKET peer = socket(AF_INET, SOCK_STREAM, 0);
         assert_wsa_ok(connect(peer, (struct sockaddr *)&ss, len));
         ws2t_rcvtimeo(peer, 5000);
-        wait_event(aov.hEvent, 5000);
+        ws2t_wait_event(aov.hEvent, 5000);
         assert_result(l, &aov, 0);
         send_and_reuse(a, peer, file, 1000u * (unsigned)round);
         closesocket(peer);
@@ -627,7 +620,7 @@ static void test_reuse(void **state)
         WSAResetEvent(aov.hEvent);
         assert_pending(
             pConnectEx(c, (struct sockaddr *)&ss, len, NULL, 0, &got, &aov));
-        wait_event(aov.hEvent, 5000);
+        ws2t_wait_event(aov.hEvent, 5000);
         assert_result(c, &aov, 0);
         SOCKET peer = accept(l, NULL, NULL);
         ws2t_rcvtimeo(peer, 5000);
@@ -664,7 +657,7 @@ static void test_close_mid_transfer(void **state)
         ws2t_sleep_ms(50);
         assert_false(HasOverlappedIoCompleted(&ov));
         assert_int_equal(closesocket(c), 0);
-        wait_event(ov.hEvent, 5000);
+        ws2t_wait_event(ov.hEvent, 5000);
         assert_int_equal(ov.Internal, WSA_OPERATION_ABORTED);
         assert_true(ov.InternalHigh < SPARSE_SIZE);
         if (use_port) {
@@ -688,7 +681,7 @@ static void test_close_mid_transfer(void **state)
     assert_pending(pTransmitFile(c, file, 0, 0, &ov, NULL, 0));
     ws2t_sleep_ms(20);
     assert_true(CancelIoEx((HANDLE)c, &ov));
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n, fl;
     assert_false(WSAGetOverlappedResult(c, &ov, &n, FALSE, &fl));
     assert_int_equal(WSAGetLastError(), WSA_OPERATION_ABORTED);
@@ -745,7 +738,7 @@ static void test_blocked_close_and_reset(void **state)
     assert_wsa_ok(setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&lg,
                              sizeof(lg)));
     closesocket(s); /* a reset */
-    wait_event(ov.hEvent, 5000);
+    ws2t_wait_event(ov.hEvent, 5000);
     DWORD n, fl;
     assert_false(WSAGetOverlappedResult(c, &ov, &n, FALSE, &fl));
     assert_int_equal(WSAGetLastError(), WSAECONNRESET);
@@ -852,7 +845,7 @@ static void test_errors(void **state)
     overlapped_init(&ov, ev, big_size - 5);
     assert_pending(
         pTransmitFile(c, file, 2147483646u - 20, 0, &ov, &tb, 0));
-    wait_event(ev, 5000);
+    ws2t_wait_event(ev, 5000);
     assert_result(c, &ov, 25);
     char back[25];
     ws2t_recv_all(s, back, sizeof(back));

@@ -207,3 +207,22 @@ void ws2t_thread_join(pthread_t tid, int seconds)
     if (r)
         fail_msg("a thread did not end within %d s (error %d)", seconds, r);
 }
+
+void ws2t_wait_event(WSAEVENT ev, DWORD ms)
+{
+    DWORD r = WSAWaitForMultipleEvents(1, &ev, TRUE, ms, FALSE);
+    if (r != WSA_WAIT_EVENT_0)
+        fail_msg("event not signalled within %u ms (ret %u, error %d)", ms, r,
+                 WSAGetLastError());
+}
+
+void *ws2t_ext_fn(SOCKET s, GUID id)
+{
+    void *fn = NULL;
+    DWORD n = POISON;
+    assert_wsa_ok(WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id,
+                           sizeof(id), &fn, sizeof(fn), &n, NULL, NULL));
+    assert_int_equal(n, sizeof(void *));
+    assert_non_null(fn);
+    return fn;
+}

@@ -110,4 +110,10 @@ void ws2t_thread_join(pthread_t tid, int seconds);
  * returns 0 to go on, or 77 (skip) when no engine can start. */
 int ws2t_engine_or_skip(void);
 
+/* Fails the test unless ev is signalled within ms. */
+void ws2t_wait_event(WSAEVENT ev, DWORD ms);
+/* An extension function of s's provider (SIO_GET_EXTENSION_FUNCTION_POINTER
+ * by GUID), asserted to be there. */
+void *ws2t_ext_fn(SOCKET s, GUID id);
+
 #endif
