@@ -41,4 +41,11 @@
  * runaway loop stops before memory does. */
 #define WS2__MAX_OUTSTANDING 16384u
 
+/* Thread-locals read on every call (the last error, the thread's record,
+ * the call's socket) use the initial-exec model: one %fs-relative load
+ * instead of a __tls_get_addr call, as the library is a shared object.
+ * They are a few dozen bytes, well inside the static TLS space glibc
+ * keeps for libraries loaded with dlopen. */
+#define WS2__TLS _Thread_local __attribute__((tls_model("initial-exec")))
+
 #endif

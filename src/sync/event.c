@@ -44,7 +44,8 @@ WSAEVENT ws2__event_create(int *err)
     return (WSAEVENT)(uintptr_t)s;
 }
 
-struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev)
+/* Inline for set and reset, which completions call. */
+static inline struct ws2__slot *event_ref(WSAEVENT h, struct ws2__event **ev)
 {
     struct ws2__slot *slot = ws2__handle_ref(to_handle(h));
     if (!slot)
@@ -56,6 +57,11 @@ struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev)
     }
     *ev = (struct ws2__event *)slot->ctx;
     return slot;
+}
+
+struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev)
+{
+    return event_ref(h, ev);
 }
 
 int ws2__event_close(WSAEVENT h)
@@ -83,7 +89,7 @@ static void wake_waiters(struct ws2__event *e)
 int ws2__event_set(WSAEVENT h)
 {
     struct ws2__event *e;
-    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    struct ws2__slot *slot = event_ref(h, &e);
     if (!slot)
         return WSA_INVALID_HANDLE;
     uint32_t s = atomic_load(&e->state);
@@ -107,7 +113,7 @@ int ws2__event_set(WSAEVENT h)
 int ws2__event_reset(WSAEVENT h)
 {
     struct ws2__event *e;
-    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    struct ws2__slot *slot = event_ref(h, &e);
     if (!slot)
         return WSA_INVALID_HANDLE;
     /* Nobody's wait can be satisfied by a reset: no wake-up. */
