@@ -7,7 +7,8 @@
 #                  and the unit tests under valgrind memcheck
 #   make demo      deps, build, then ws2perf's loopback suite (~20 s)
 #   make bench     deps, build, then ws2perf --vs-raw (ws2posix against raw
-#                  Linux calls, median ratios) and bench/callgrind.sh
+#                  Linux calls, median ratios), ws2perf --scale 10000 and
+#                  bench/callgrind.sh
 #   make install   cmake --install to $(PREFIX)
 #   make clean     remove both build directories
 #
@@ -98,6 +99,8 @@ demo: deps build
 bench: deps build
 	@echo "=== ws2perf --vs-raw"
 	$(BUILD)/tools/ws2perf --vs-raw
+	@echo "=== ws2perf --scale 10000"
+	$(BUILD)/tools/ws2perf --scale 10000
 	@echo "=== bench/callgrind.sh"
 	sh bench/callgrind.sh $(BUILD)/tools/ws2perf
 

@@ -54,4 +54,11 @@
  * per transfer than this. */
 #define WS2__TF_WINDOW ((size_t)4 << 20)
 
+/* Thread-locals read on every call (the last error, the thread's record,
+ * the call's socket) use the initial-exec model: one %fs-relative load
+ * instead of a __tls_get_addr call, as the library is a shared object.
+ * They are a few dozen bytes, well inside the static TLS space glibc
+ * keeps for libraries loaded with dlopen. */
+#define WS2__TLS _Thread_local __attribute__((tls_model("initial-exec")))
+
 #endif

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "config.h"
 #include "spi/handle.h"
 
@@ -407,6 +409,88 @@ static void test_close_under_senders(void **state)
            ok, notsock, intr);
 }
 
+struct close_arg {
+    SOCKET s;
+    int r;
+};
+
+static void *close_main(void *arg)
+{
+    struct close_arg *a = arg;
+    a->r = closesocket(a->s);
+    return NULL;
+}
+
+static uint64_t refs_of(struct ws2__slot *slot)
+{
+    return atomic_load(&slot->state) & (WS2__OPEN_BIT - 1);
+}
+
+/* docs/design-notes.md, "Handles": an API call holds one counted
+ * reference; the provider's own look-up inside that call borrows it (no
+ * second reference), and the call's reference alone keeps the socket and
+ * its descriptor alive through a closesocket made meanwhile. Outside a
+ * call a look-up takes a reference of its own, and a closed handle finds
+ * nothing. */
+static void test_call_reference_is_borrowed(void **state)
+{
+    (void)state;
+    SOCKET s = ws2t_bound(AF_INET, SOCK_DGRAM), other;
+    other = ws2t_bound(AF_INET, SOCK_DGRAM);
+    int fd = ws2posix_get_fd(s);
+    assert_true(fd >= 0);
+    struct ws2__call c;
+    assert_true(ws2__enter(s, &c));
+    uint64_t in_call = refs_of(c.slot);
+    int owned = -1;
+    struct ws2__slot *b = ws2__handle_borrow(s, &owned);
+    assert_ptr_equal(b, c.slot);
+    assert_int_equal(owned, 0);
+    assert_int_equal(refs_of(c.slot), in_call);
+    /* Another socket inside the call: a reference of its own. */
+    b = ws2__handle_borrow(other, &owned);
+    assert_non_null(b);
+    assert_int_equal(owned, 1);
+    ws2__handle_unref(b);
+    /* Closed by another thread inside the call: the slot, its context and
+     * the descriptor stay until the call ends. */
+    DWORD_PTR ctx = c.slot->ctx;
+    pthread_t closer;
+    struct close_arg ca = {s, -1};
+    ws2t_thread_start(&closer, close_main, &ca);
+    ws2t_thread_join(closer, 10);
+    assert_int_equal(ca.r, 0);
+    b = ws2__handle_borrow(s, &owned);
+    assert_ptr_equal(b, c.slot);
+    assert_int_equal(owned, 0);
+    assert_true(b->ctx == ctx);
+    assert_int_not_equal(fcntl(fd, F_GETFD), -1);
+    ws2__leave(&c, 0, 0);
+    /* The call is over: nothing is borrowed, the handle is gone, and so
+     * is the descriptor. */
+    b = ws2__handle_borrow(s, &owned);
+    assert_null(b);
+    assert_int_equal(owned, 1);
+    assert_int_equal(fcntl(fd, F_GETFD), -1);
+    /* A call made inside a call (a layered provider calling the API on
+     * its lower socket) ends the outer record: the outer provider's
+     * look-ups then take references of their own, which is always safe. */
+    assert_true(ws2__enter(other, &c));
+    in_call = refs_of(c.slot);
+    b = ws2__handle_borrow(other, &owned);
+    assert_ptr_equal(b, c.slot);
+    assert_int_equal(owned, 0);
+    u_long nb = 0;
+    assert_wsa_ok(ioctlsocket(other, FIONBIO, &nb)); /* the inner call */
+    b = ws2__handle_borrow(other, &owned);
+    assert_ptr_equal(b, c.slot);
+    assert_int_equal(owned, 1);
+    assert_int_equal(refs_of(c.slot), in_call + 1);
+    ws2__handle_unref(b);
+    ws2__leave(&c, 0, 0);
+    assert_wsa_ok(closesocket(other));
+}
+
 /* Many threads opening and closing at once: values stay unique among the
  * open ones and the count returns to where it was. */
 struct churner {
@@ -463,6 +547,7 @@ int main(void)
         T(test_never_handles),
         T(test_stale_in_reused_slot),
         T(test_close_under_senders),
+        T(test_call_reference_is_borrowed),
         T(test_concurrent_open_close),
     };
 #undef T

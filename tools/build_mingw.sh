@@ -1,6 +1,7 @@
 #!/bin/sh
-# build_mingw.sh - compiles ws2perf.c for Windows with mingw-w64, to prove it
-# is a plain Winsock program: x86_64-w64-mingw32-gcc -Wall -Wextra -Werror
+# build_mingw.sh - compiles ws2perf.c and ws2perf_scale.c for Windows with
+# mingw-w64, to prove they are a plain Winsock program:
+# x86_64-w64-mingw32-gcc -Wall -Wextra -Werror
 # ... -lws2_32 into ws2perf.exe (not run: Wine is not required). The Windows
 # build has no --vs-raw and no --callgrind-mode (raw_linux.c is Linux's).
 #
@@ -16,10 +17,10 @@ if [ -z "$cc" ]; then
 fi
 mkdir -p "$out" || exit 1
 set -- -std=c17 -Wall -Wextra -Werror -pedantic -O2 "$src/ws2perf.c" \
-    -o "$out/ws2perf.exe" -lws2_32
+    "$src/ws2perf_scale.c" -o "$out/ws2perf.exe" -lws2_32
 echo "$cc $*"
 if ! "$cc" "$@"; then
-    echo "FAIL: $src/ws2perf.c"
+    echo "FAIL: $src/ws2perf.c $src/ws2perf_scale.c"
     exit 1
 fi
 echo "PASS: ws2perf builds for Windows"

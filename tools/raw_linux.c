@@ -10,12 +10,15 @@
 
 #include <errno.h>
 #include <liburing.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -448,3 +451,138 @@ int raw_run(const struct raw_spec *spec, struct raw_result *res)
     res->cpu = cpu() - c0;
     return rc;
 }
+
+unsigned long long raw_heap_bytes(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (unsigned long long)mi.uordblks + (unsigned long long)mi.hblkhd;
+}
+
+unsigned long raw_raise_nofile(unsigned long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                          ? want
+                          : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 &&
+            getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return 0;
+    }
+    return (unsigned long)rl.rlim_cur;
+}
+
+/* ---- the scale workload's ring ---- */
+
+struct raw_ring {
+    unsigned n;
+    int ep;
+    int *fd;
+    struct sockaddr_in *addr;
+};
+
+void raw_ring_close(struct raw_ring *g)
+{
+    if (!g)
+        return;
+    for (unsigned i = 0; i < g->n; i++)
+        close(g->fd[i]);
+    if (g->ep >= 0)
+        close(g->ep);
+    free(g->fd);
+    free(g->addr);
+    free(g);
+}
+
+struct raw_ring *raw_ring_open(unsigned n)
+{
+    struct raw_ring *g = calloc(1, sizeof(*g));
+    if (!g)
+        return NULL;
+    g->ep = epoll_create1(EPOLL_CLOEXEC);
+    g->fd = calloc(n, sizeof(*g->fd));
+    g->addr = calloc(n, sizeof(*g->addr));
+    if (g->ep < 0 || !g->fd || !g->addr) {
+        fail("ring");
+        raw_ring_close(g);
+        return NULL;
+    }
+    for (; g->n < n; g->n++) {
+        int fd = loopback(SOCK_DGRAM | SOCK_NONBLOCK, &g->addr[g->n]);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = g->n};
+        if (fd < 0 || epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            if (fd >= 0)
+                close(fd);
+            fail("ring socket");
+            raw_ring_close(g);
+            return NULL;
+        }
+        g->fd[g->n] = fd;
+    }
+    return g;
+}
+
+/* Socket i sends to socket i+1. */
+static int ring_send(struct raw_ring *g, unsigned i)
+{
+    static const char msg[64] = "ring";
+    unsigned to = (i + 1) % g->n;
+    return sendto(g->fd[i], msg, sizeof(msg), 0,
+                  (const struct sockaddr *)&g->addr[to],
+                  sizeof(g->addr[to])) == (ssize_t)sizeof(msg)
+               ? 0
+               : -1;
+}
+
+/* Receives socket j's datagram (one is ever on its way to it: epoll is
+ * level-triggered for any more); it lets its sender go again while
+ * running. Returns the datagrams received (0 or 1), or -1. */
+static int ring_take(struct raw_ring *g, unsigned j, int running)
+{
+    char buf[64];
+    struct sockaddr_in from;
+    socklen_t flen = sizeof(from);
+    ssize_t r = recvfrom(g->fd[j], buf, sizeof(buf), 0,
+                         (struct sockaddr *)&from, &flen);
+    if (r < 0)
+        return errno == EAGAIN ? 0 : -1;
+    if (running && ring_send(g, (j + g->n - 1) % g->n) < 0)
+        return -1;
+    return 1;
+}
+
+int raw_ring_run(struct raw_ring *g, double seconds, double *wall_us,
+                 double *cpu_us, unsigned long long *ops)
+{
+    struct epoll_event ev[256];
+    unsigned long long got = 0, in_flight = g->n;
+    double t0 = now(), c0 = cpu(), end = t0 + seconds;
+    int running = 1;
+    for (unsigned i = 0; i < g->n; i++)
+        if (ring_send(g, i) < 0)
+            return fail("ring sendto");
+    while (in_flight > 0) {
+        int k = epoll_wait(g->ep, ev, 256, 5000);
+        if (k <= 0)
+            return fail(k == 0 ? "ring stalled" : "epoll_wait");
+        for (int e = 0; e < k; e++) {
+            int r = ring_take(g, ev[e].data.u32, running);
+            if (r < 0)
+                return fail("ring recvfrom/sendto");
+            got += (unsigned long long)r;
+            if (!running)
+                in_flight -= (unsigned long long)r;
+        }
+        if (running && now() >= end) {
+            running = 0; /* n datagrams are on their way */
+            in_flight = g->n;
+        }
+    }
+    *ops = got;
+    *wall_us = got ? (now() - t0) * 1e6 / (double)got : 0.0;
+    *cpu_us = got ? (cpu() - c0) * 1e6 / (double)got : 0.0;
+    return 0;
+}
+

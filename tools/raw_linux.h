@@ -46,4 +46,26 @@ int raw_run(const struct raw_spec *spec, struct raw_result *res);
  * "io_uring" */
 const char *raw_kind_name(int kind);
 
+/* For the scale workload (ws2perf_scale.c). The bytes the C heap has
+ * handed out, in every arena, with malloc's own overhead (mallinfo2:
+ * uordblks + hblkhd): measured around creating sockets and posting
+ * requests it is the library's memory for them. Kernel memory (socket
+ * buffers, the descriptors, io_uring's and epoll's state) is not in it. */
+unsigned long long raw_heap_bytes(void);
+/* Raises the soft RLIMIT_NOFILE to want when the hard limit allows (to the
+ * hard limit otherwise); returns the soft limit in force afterwards. */
+unsigned long raw_raise_nofile(unsigned long want);
+
+/* The scale workload's raw baseline: the same ring of n UDP sockets, each
+ * sending its next 64-byte datagram when the last has arrived, as a Linux
+ * program writes it by hand: non-blocking sockets, one epoll loop,
+ * recvfrom until EAGAIN, sendto. A ring lives across runs. */
+struct raw_ring;
+struct raw_ring *raw_ring_open(unsigned n);
+/* One run of about seconds: datagrams, wall and CPU microseconds each.
+ * Returns 0, or -1 after a message on stderr. */
+int raw_ring_run(struct raw_ring *g, double seconds, double *wall_us,
+                 double *cpu_us, unsigned long long *ops);
+void raw_ring_close(struct raw_ring *g);
+
 #endif

@@ -3,7 +3,8 @@
 # (iocp with its default 2 threads), with --json, under both engines.
 # Passes when every run exits 0, prints one JSON object per workload, has
 # no errors, and TCP's bytes sent equal bytes received (UDP may lose
-# datagrams over loopback; loss is reported).
+# datagrams over loopback; loss is reported). Then a short --scale run on
+# each engine.
 #
 #   smoke.sh WS2PERF
 set -u
@@ -38,6 +39,22 @@ for engine in io_uring epoll; do
             rc=1
         fi
     done
+done
+# The scale workload, small: both rings run, nothing fails, memory known.
+for engine in io_uring epoll; do
+    if ! WS2POSIX_ENGINE=$engine "$perf" --scale 40 --duration 0.1 \
+            --rounds 1 --json >"$out"; then
+        echo "FAIL: $engine scale: ws2perf exited non-zero"
+        cat "$out"
+        rc=1
+        continue
+    fi
+    cat "$out"
+    if [ "$(grep -c '"name":"scale_udp64_n' "$out")" -ne 2 ] ||
+        ! grep -q '"name":"scale_ratio".*"heap_bytes_per_request"' "$out"; then
+        echo "FAIL: $engine scale: missing results"
+        rc=1
+    fi
 done
 [ $rc -eq 0 ] && echo "PASS: ws2perf smoke"
 exit $rc

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ws2perf_port.h"
+#include "ws2perf_scale.h"
 #ifdef WS2POSIX
 #include "raw_linux.h"
 #endif
@@ -59,6 +60,7 @@ struct options {
     const char *connect_to; /* host:port, or NULL for loopback */
     const char *listen_port;
     const char *callgrind;  /* ws2-blocking, ws2-event, raw-sendto */
+    unsigned scale;         /* --scale N: the scale workload, N sockets */
 };
 
 struct result {
@@ -1264,6 +1266,7 @@ static void usage(FILE *f)
             "               [--json] [--vs-raw [--rounds R]]\n"
             "               [--connect HOST:PORT | --listen PORT]\n"
             "               [--callgrind-mode MODE --count N]\n"
+            "               [--scale SOCKETS [--duration S] [--rounds R]]\n"
             "With no workload: the loopback suite (UDP 64 B in the five\n"
             "modes, K=1 and K=32, iocp T=2 K=32; TCP 16 x 4 KiB blocking,\n"
             "event K=4 and iocp T=2 K=4).\n"
@@ -1384,6 +1387,10 @@ static int parse(int argc, char **argv, struct cli *c)
             c->o.listen_port = v;
         else if (strcmp(a, "--callgrind-mode") == 0)
             c->o.callgrind = v;
+        else if (strcmp(a, "--scale") == 0) {
+            rc = number(a, v, SCALE_SMALL, 1000000, &d);
+            c->o.scale = (unsigned)d;
+        }
         else if (strcmp(a, "--json") == 0) {
             c->o.json = 1;
             used = 0;
@@ -1519,6 +1526,13 @@ int main(int argc, char **argv)
                 prog);
         rc = 2;
 #endif
+    } else if (c.o.scale) {
+        struct scale_options so;
+        so.sockets = c.o.scale;
+        so.seconds = c.duration_set ? c.o.seconds : 1.0;
+        so.rounds = c.o.rounds;
+        so.json = c.o.json;
+        rc = scale_main(&so);
     } else if (c.o.listen_port) {
         rc = listen_main(&c.o, c.tcp ? P_TCP : P_UDP);
     } else {

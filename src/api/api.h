@@ -15,7 +15,7 @@
 #define WS2_EXPORT __attribute__((visibility("default")))
 
 extern _Atomic int ws2__startup_count;
-extern _Thread_local int ws2__last_error;
+extern WS2__TLS int ws2__last_error;
 
 static inline int ws2__started(void)
 {
@@ -29,7 +29,12 @@ static inline int ws2__fail(int err)
     return SOCKET_ERROR;
 }
 
-/* One call on one socket: holds a reference for its duration. */
+/* One call on one socket: holds a reference for its duration, and names
+ * the socket as the thread's current call (spi/handle.h) so that the
+ * provider's own look-up of it takes no second reference. A call made
+ * inside another (a layered provider calling the API on its lower socket)
+ * ends by clearing the record: the outer call's provider then takes
+ * references of its own, which is slower but always safe. */
 struct ws2__call {
     struct ws2__slot *slot;
     const WSPPROC_TABLE *proc;
@@ -49,6 +54,8 @@ static inline int ws2__enter(SOCKET s, struct ws2__call *c)
         return ws2__fail(WSAENOTSOCK), 0;
     }
     c->proc = &c->slot->prov->proc;
+    ws2__call_cur.s = s;
+    ws2__call_cur.slot = c->slot;
     return 1;
 }
 
@@ -57,13 +64,22 @@ static inline int ws2__enter(SOCKET s, struct ws2__call *c)
  * tests of bind, send, WSARecv, getsockopt, ... run on Windows). */
 static inline int ws2__leave(struct ws2__call *c, int ret, int err)
 {
+    ws2__call_cur.slot = NULL;
     ws2__handle_unref(c->slot);
     ws2__last_error = ret == SOCKET_ERROR ? err : 0;
     return ret;
 }
 
-/* The calling thread's WSATHREADID, for the provider's lpThreadId. */
-LPWSATHREADID ws2__thread_id(void);
+/* The calling thread's WSATHREADID, for the provider's lpThreadId: filled
+ * on the thread's first call (ws2__thread_id_open). */
+extern WS2__TLS WSATHREADID ws2__tid;
+LPWSATHREADID ws2__thread_id_open(void);
+static inline LPWSATHREADID ws2__thread_id(void)
+{
+    if (__builtin_expect(ws2__tid.ThreadHandle != NULL, 1))
+        return &ws2__tid;
+    return ws2__thread_id_open();
+}
 
 /* The Win32 error kernel32's functions (GetQueuedCompletionStatus,
  * GetOverlappedResult) report for a request's WSA error (port.c). */

@@ -12,19 +12,19 @@
 #include "windows.h"
 
 _Atomic int ws2__startup_count;
-_Thread_local int ws2__last_error;
-static _Thread_local WSATHREADID thread_id;
+WS2__TLS int ws2__last_error;
+WS2__TLS WSATHREADID ws2__tid;
 static pthread_mutex_t startup_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ThreadHandle is the thread's record in src/sync, made on the first
  * overlapped call of the thread; it lives as long as the thread (a
  * provider that keeps it longer takes a reference, WPUOpenCurrentThread),
  * and Reserved tells its life apart from later ones. */
-LPWSATHREADID ws2__thread_id(void)
+LPWSATHREADID ws2__thread_id_open(void)
 {
-    if (!thread_id.ThreadHandle)
-        ws2__thread_open(&thread_id, 0);
-    return &thread_id;
+    if (!ws2__tid.ThreadHandle)
+        ws2__thread_open(&ws2__tid, 0);
+    return &ws2__tid;
 }
 
 /* Windows answers a request for major version 0 with WSAVERNOTSUPPORTED,

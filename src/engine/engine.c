@@ -12,6 +12,7 @@
 static const struct ws2__backend *backend;
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static int start_error;
+_Atomic int ws2__engine_ready;
 
 /* io_uring unless told otherwise or refused (seccomp, a kernel without it,
  * kernel.io_uring_disabled); then epoll. */
@@ -29,9 +30,11 @@ static void start(void)
         backend = &ws2__epoll_backend;
 }
 
-int ws2__engine_start(void)
+int ws2__engine_start_once(void)
 {
     pthread_once(&start_once, start);
+    if (!start_error)
+        atomic_store_explicit(&ws2__engine_ready, 1, memory_order_release);
     return start_error;
 }
 

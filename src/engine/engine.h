@@ -21,7 +21,12 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#define WS2__REQ_INLINE_IOV 4
+/* One iovec lives in the request; more go in an array the submitter
+ * allocates with it (a request is one allocation either way). */
+#define WS2__REQ_INLINE_IOV 1
+/* Room for a Linux socket address: sockaddr_in6 is the longest the
+ * provider uses. */
+#define WS2__REQ_ADDR 28
 
 enum { WS2__DIR_SEND = 0, WS2__DIR_RECV = 1 };
 
@@ -36,17 +41,24 @@ struct ws2__req;
 typedef void (*ws2__req_done_fn)(struct ws2__req *r, int err, size_t bytes,
                                  int msg_flags);
 
+/* A request lives as long as it is outstanding, so its size is the
+ * engine's memory per request (160 bytes on LP64): small fields first,
+ * packed. */
 struct ws2__req {
     /* Filled by the submitter. */
-    int kind;       /* WS2__REQ_*; 0 (data) for sends and receives */
-    int stream;     /* a stream send completes only when all bytes went */
+    unsigned char kind;   /* WS2__REQ_*; 0 (data) for sends and receives */
+    unsigned char stream; /* a stream send completes only when all went */
+    /* Engine-private (here to fill what would be padding). */
+    unsigned char cancelled;
+    unsigned char polling; /* io_uring: waiting for readiness first */
+    unsigned char started; /* a connect handed to Linux, now waiting */
     int lflags;     /* Linux MSG_* flags */
+    unsigned addrlen;
     struct iovec *iov; /* iov_inline or a heap array the submitter owns */
-    size_t niov;
     struct iovec iov_inline[WS2__REQ_INLINE_IOV];
     /* A send's Linux destination, or room for a receive's source. */
-    unsigned char addr[128];
-    unsigned addrlen;
+    _Alignas(8) unsigned char addr[WS2__REQ_ADDR];
+    uint32_t niov;
     /* Ancillary data: a send's msg_control bytes, or room for a receive's,
      * whose controllen becomes the bytes received. NULL and 0 when there
      * is none. */
@@ -64,10 +76,7 @@ struct ws2__req {
     struct ws2__req *next;
     struct ws2__ioq *q;
     size_t sent;       /* a stream send's progress */
-    int cancelled;
-    int polling;       /* io_uring: waiting for readiness first */
-    int started;       /* a connect handed to Linux, now waiting */
-    _Alignas(void *) unsigned char msg[64]; /* struct msghdr storage */
+    _Alignas(void *) unsigned char msg[56]; /* struct msghdr storage */
 };
 
 /* One direction of a socket. */
@@ -88,8 +97,16 @@ struct ws2__esock {
     struct ws2__ioq q[2];
 };
 
-/* 0, or -errno when neither backend can start. */
-int ws2__engine_start(void);
+/* 0, or -errno when neither backend can start. After the first success
+ * a flag answers (no pthread_once on every overlapped call). */
+extern _Atomic int ws2__engine_ready;
+int ws2__engine_start_once(void);
+static inline int ws2__engine_start(void)
+{
+    if (atomic_load_explicit(&ws2__engine_ready, memory_order_acquire))
+        return 0;
+    return ws2__engine_start_once();
+}
 /* "io_uring" or "epoll" (after a successful start). */
 const char *ws2__engine_name(void);
 void ws2__esock_init(struct ws2__esock *es, int fd);
@@ -102,7 +119,7 @@ void ws2__esock_refd(struct ws2__esock *es);
 void ws2__esock_fini(struct ws2__esock *es, void (*release)(void *),
                      void *arg);
 /* True while a queue has no request: an immediate attempt may go first. */
-static inline int ws2__engine_idle(struct ws2__esock *es, int dir)
+static inline int ws2__engine_idle(const struct ws2__esock *es, int dir)
 {
     return atomic_load_explicit(&es->q[dir].count, memory_order_acquire) == 0;
 }

@@ -19,32 +19,38 @@
 #include "sync/sync.h"
 #include "windows.h"
 
+/* The packet for the socket's port, by Windows' rules (see the top). */
+static void to_port(struct ws2__slot *slot, struct ws2__slot *port,
+                    LPWSAOVERLAPPED ov, DWORD err, DWORD bytes, int immediate)
+{
+    uint32_t modes = atomic_load_explicit(&slot->notify_modes,
+                                          memory_order_relaxed);
+    if (immediate && !err && (modes & FILE_SKIP_COMPLETION_PORT_ON_SUCCESS))
+        return;
+    ws2__port_post(ws2__port_of(port), slot->port_key, ov, bytes, err);
+}
+
 void ws2__complete(SOCKET s, LPWSAOVERLAPPED ov, DWORD err, DWORD bytes,
                    int immediate)
 {
-    HANDLE ev = ov->hEvent;
+    uintptr_t ev = (uintptr_t)ov->hEvent;
     /* A request cancelled by closesocket completes after the close: the
-     * slot is found while the request still references it. */
-    struct ws2__slot *slot = ws2__handle_ref_any(s);
-    struct ws2__slot *port = NULL;
-    ULONG_PTR key = 0;
-    uint32_t modes = 0;
-    if (slot) {
-        port = atomic_load_explicit(&slot->port_slot, memory_order_acquire);
-        key = slot->port_key;
-        modes = atomic_load_explicit(&slot->notify_modes,
-                                     memory_order_relaxed);
-    }
+     * slot is found while the request still references it. One that
+     * completes inside its call borrows the call's reference. */
+    int owned;
+    struct ws2__slot *slot = ws2__handle_borrow_any(s, &owned);
+    struct ws2__slot *port =
+        slot ? atomic_load_explicit(&slot->port_slot, memory_order_acquire)
+             : NULL;
     ov->InternalHigh = bytes;
     __atomic_store_n(&ov->Internal, (ULONG_PTR)err, __ATOMIC_RELEASE);
     /* From here on ov may be reused by the application: only the pointer
      * value travels on. */
     if (ev)
-        ws2__event_set((WSAEVENT)((uintptr_t)ev & ~(uintptr_t)1));
-    if (port && !((uintptr_t)ev & 1) &&
-        !(immediate && !err && (modes & FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)))
-        ws2__port_post(ws2__port_of(port), key, ov, bytes, err);
-    if (slot)
+        ws2__event_set((WSAEVENT)(ev & ~(uintptr_t)1));
+    if (port && !(ev & 1))
+        to_port(slot, port, ov, err, bytes, immediate);
+    if (slot && owned)
         ws2__handle_unref(slot);
 }
 

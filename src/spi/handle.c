@@ -7,22 +7,24 @@
  * a reference" is one compare-and-swap that fails for a stale or closed
  * handle: a use-after-close in an application can never reach the socket
  * opened later in the same slot. Slots live in fixed chunks and are never
- * freed, so a stale handle always reads valid memory.
+ * freed, so a stale handle always reads valid memory. The look-up itself
+ * is inline (handle.h), with the record of the calling thread's current
+ * call, through which a provider borrows the API's reference.
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "spi/handle.h"
 
-#define OPEN_BIT ((uint64_t)1 << 31)
+#define OPEN_BIT WS2__OPEN_BIT
 #define REF_MASK (OPEN_BIT - 1)
 #define GEN_MASK ((1u << WS2__GEN_BITS) - 1)
-#define IDX_MASK ((1u << WS2__IDX_BITS) - 1)
-#define CHUNK_SIZE (1u << WS2__CHUNK_BITS)
-#define NCHUNKS ((WS2__MAX_SOCKETS + CHUNK_SIZE) / CHUNK_SIZE)
+#define CHUNK_SIZE WS2__CHUNK_SIZE
 
-static struct ws2__slot *_Atomic chunks[NCHUNKS];
+struct ws2__slot *_Atomic ws2__chunks[WS2__NCHUNKS];
+WS2__TLS struct ws2__call_ref ws2__call_cur;
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_unused = 1; /* index 0 is never a handle */
 static uint32_t free_head, free_tail; /* FIFO of released slots, 0 = none */
@@ -32,7 +34,7 @@ static _Atomic unsigned open_count;
 static struct ws2__slot *slot_at(uint32_t idx)
 {
     struct ws2__slot *chunk = atomic_load_explicit(
-        &chunks[idx >> WS2__CHUNK_BITS], memory_order_acquire);
+        &ws2__chunks[idx >> WS2__CHUNK_BITS], memory_order_acquire);
     return chunk ? &chunk[idx & (CHUNK_SIZE - 1)] : NULL;
 }
 
@@ -67,15 +69,18 @@ static uint32_t take_index(int *wsaerr)
     }
     uint32_t idx = next_unused;
     uint32_t c = idx >> WS2__CHUNK_BITS;
-    if (!atomic_load_explicit(&chunks[c], memory_order_relaxed)) {
-        struct ws2__slot *chunk = calloc(CHUNK_SIZE, sizeof(*chunk));
+    if (!atomic_load_explicit(&ws2__chunks[c], memory_order_relaxed)) {
+        /* Aligned, so that each slot is a cache line of its own. */
+        struct ws2__slot *chunk = aligned_alloc(
+            WS2__SLOT_ALIGN, CHUNK_SIZE * sizeof(*chunk));
         if (!chunk) {
             if (free_head)
                 return pop_free();
             *wsaerr = WSAENOBUFS;
             return 0;
         }
-        atomic_store_explicit(&chunks[c], chunk, memory_order_release);
+        memset(chunk, 0, CHUNK_SIZE * sizeof(*chunk));
+        atomic_store_explicit(&ws2__chunks[c], chunk, memory_order_release);
     }
     next_unused++;
     return idx;
@@ -108,44 +113,6 @@ SOCKET ws2__handle_create(DWORD catalog_id, struct ws2__provider *prov,
     return encode(idx, gen);
 }
 
-static int decode(SOCKET s, uint32_t *idx, uint32_t *gen)
-{
-    if ((s & 3) || s >= ((SOCKET)1 << 31))
-        return 0;
-    *idx = (uint32_t)(s >> 2) & IDX_MASK;
-    *gen = (uint32_t)(s >> (2 + WS2__IDX_BITS)) & GEN_MASK;
-    return *idx != 0 && *idx < WS2__MAX_SOCKETS + 1;
-}
-
-struct ws2__slot *ws2__handle_ref(SOCKET s)
-{
-    uint32_t idx, gen;
-    if (!decode(s, &idx, &gen))
-        return NULL;
-    struct ws2__slot *slot = slot_at(idx);
-    if (!slot)
-        return NULL;
-    uint64_t st = atomic_load_explicit(&slot->state, memory_order_acquire);
-    for (;;) {
-        if ((uint32_t)(st >> 32) != gen || !(st & OPEN_BIT))
-            return NULL;
-        if (atomic_compare_exchange_weak_explicit(&slot->state, &st, st + 1,
-                                                  memory_order_acquire,
-                                                  memory_order_acquire))
-            return slot;
-    }
-}
-
-struct ws2__slot *ws2__handle_ref_kind(SOCKET s, void (*release)(DWORD_PTR))
-{
-    struct ws2__slot *slot = ws2__handle_ref(s);
-    if (slot && slot->release != release) {
-        ws2__handle_unref(slot);
-        slot = NULL;
-    }
-    return slot;
-}
-
 int ws2__handle_close_kind(SOCKET s, void (*release)(DWORD_PTR))
 {
     /* The reference keeps the slot from being reused between the check
@@ -158,28 +125,7 @@ int ws2__handle_close_kind(SOCKET s, void (*release)(DWORD_PTR))
     return err;
 }
 
-struct ws2__slot *ws2__handle_ref_any(SOCKET s)
-{
-    uint32_t idx, gen;
-    if (!decode(s, &idx, &gen))
-        return NULL;
-    struct ws2__slot *slot = slot_at(idx);
-    if (!slot)
-        return NULL;
-    uint64_t st = atomic_load_explicit(&slot->state, memory_order_acquire);
-    for (;;) {
-        /* Count 0: released, or being released (the generation moves on
-         * next); either way nothing may reach it any more. */
-        if ((uint32_t)(st >> 32) != gen || !(st & REF_MASK))
-            return NULL;
-        if (atomic_compare_exchange_weak_explicit(&slot->state, &st, st + 1,
-                                                  memory_order_acquire,
-                                                  memory_order_acquire))
-            return slot;
-    }
-}
-
-static void release_slot(struct ws2__slot *slot, uint64_t st)
+void ws2__handle_release(struct ws2__slot *slot, uint64_t st)
 {
     if (slot->release)
         slot->release(slot->ctx);
@@ -206,20 +152,10 @@ static void release_slot(struct ws2__slot *slot, uint64_t st)
     pthread_mutex_unlock(&table_lock);
 }
 
-void ws2__handle_unref(struct ws2__slot *slot)
-{
-    uint64_t st = atomic_fetch_sub_explicit(&slot->state, 1,
-                                            memory_order_acq_rel) - 1;
-    if (!(st & REF_MASK) && !(st & OPEN_BIT))
-        release_slot(slot, st);
-}
-
 int ws2__handle_close(SOCKET s)
 {
-    uint32_t idx, gen;
-    if (!decode(s, &idx, &gen))
-        return WSAENOTSOCK;
-    struct ws2__slot *slot = slot_at(idx);
+    uint32_t gen;
+    struct ws2__slot *slot = ws2__handle_slot(s, &gen);
     if (!slot)
         return WSAENOTSOCK;
     uint64_t st = atomic_load_explicit(&slot->state, memory_order_acquire);
@@ -232,7 +168,7 @@ int ws2__handle_close(SOCKET s)
         &slot->state, &st, next, memory_order_acq_rel, memory_order_acquire));
     atomic_fetch_sub_explicit(&open_count, 1, memory_order_relaxed);
     if (!(next & REF_MASK))
-        release_slot(slot, next);
+        ws2__handle_release(slot, next);
     return 0;
 }
 

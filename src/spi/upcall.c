@@ -36,18 +36,23 @@ static int WSPAPI wpu_query_socket_handle_context(SOCKET s,
                                                   PDWORD_PTR lpContext,
                                                   LPINT lpErrno)
 {
-    struct ws2__slot *slot = ws2__handle_ref(s);
+    /* Inside an API call on s (a provider's usual case) the API's
+     * reference is borrowed: no atomic operation. */
+    int owned;
+    struct ws2__slot *slot = ws2__handle_borrow(s, &owned);
     if (!slot) {
         *lpErrno = WSAENOTSOCK;
         return SOCKET_ERROR;
     }
-    if (!lpContext) {
+    int err = lpContext ? 0 : WSAEFAULT;
+    if (!err)
+        *lpContext = slot->ctx;
+    if (owned)
         ws2__handle_unref(slot);
-        *lpErrno = WSAEFAULT;
+    if (err) {
+        *lpErrno = err;
         return SOCKET_ERROR;
     }
-    *lpContext = slot->ctx;
-    ws2__handle_unref(slot);
     return 0;
 }
 

@@ -44,9 +44,15 @@ struct ws2__thread {
     DWORD_PTR gen;
     int dead;
     struct ws2__apc *head, *tail;
+    /* Under lock: queue entries to use again, so that queuing an APC
+     * allocates only when more are queued at once than ever before. */
+    struct ws2__apc *spare;
     /* Owner thread only: set while completion routines run, so that an
      * alertable wait inside one runs none (no nesting). */
     int in_apc;
+    /* Owner thread only: the entries of the last batch that ran, handed
+     * to spare at the next batch (under the lock taken then anyway). */
+    struct ws2__apc *ran;
     struct ws2__thread *pool_next;
 };
 

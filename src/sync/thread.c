@@ -17,37 +17,52 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "sync/sync_int.h"
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static int key_ok;
-static _Thread_local struct ws2__thread *self;
+static WS2__TLS struct ws2__thread *self;
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ws2__thread *pool;
 static DWORD_PTR next_gen = 1;
 
-static void drop_apcs(struct ws2__apc *a)
+/* Puts a list of entries on t's spare list; t->lock held. */
+static void spare_locked(struct ws2__thread *t, struct ws2__apc *a)
 {
     while (a) {
         struct ws2__apc *next = a->next;
-        free(a);
+        a->next = t->spare;
+        t->spare = a;
         a = next;
     }
 }
 
-/* Runs at thread exit (pthread key destructor). */
+/* A queue entry: a spare one, or a new one; t->lock held. */
+static struct ws2__apc *entry_locked(struct ws2__thread *t)
+{
+    struct ws2__apc *a = t->spare;
+    if (!a)
+        return malloc(sizeof(*a));
+    t->spare = a->next;
+    return a;
+}
+
+/* Runs at thread exit (pthread key destructor). APCs still queued are
+ * dropped; their entries stay with the record, which is pooled. */
 static void thread_exit(void *arg)
 {
     struct ws2__thread *t = arg;
     pthread_mutex_lock(&t->lock);
     t->dead = 1;
-    struct ws2__apc *a = t->head;
+    spare_locked(t, t->head);
+    spare_locked(t, t->ran);
     t->head = t->tail = NULL;
+    t->ran = NULL;
     atomic_store(&t->napc, 0);
     pthread_mutex_unlock(&t->lock);
-    drop_apcs(a);
     if (self == t)
         self = NULL;
     ws2__thread_unref(t);
@@ -77,6 +92,7 @@ static struct ws2__thread *record_get(void)
     t->dead = 0;
     t->head = t->tail = NULL;
     t->in_apc = 0;
+    t->ran = NULL;
     t->pool_next = NULL;
     pthread_mutex_unlock(&t->lock);
     atomic_store(&t->napc, 0);
@@ -159,10 +175,16 @@ void ws2__thread_park(struct ws2__thread *t, uint32_t seq,
 
 /* ---- APCs ---- */
 
-static int queue_locked(struct ws2__thread *t, struct ws2__apc *a)
+/* Queues fn(ctx) unless t has exited: 1, 0, or -1 without memory. */
+static int queue_locked(struct ws2__thread *t, LPWSAUSERAPC fn,
+                        DWORD_PTR ctx)
 {
     if (t->dead)
         return 0;
+    struct ws2__apc *a = entry_locked(t);
+    if (!a)
+        return -1;
+    *a = (struct ws2__apc){NULL, fn, ctx};
     if (t->tail)
         t->tail->next = a;
     else
@@ -181,23 +203,25 @@ static void after_queue(struct ws2__thread *t)
         ws2__thread_poke(t);
 }
 
-int ws2__apc_queue(struct ws2__thread *t, LPWSAUSERAPC fn, DWORD_PTR ctx)
+/* What queue_locked's answer means to the caller. */
+static int queued_result(struct ws2__thread *t, int queued)
 {
-    struct ws2__apc *a = malloc(sizeof(*a));
-    if (!a)
+    if (queued < 0)
         return WSA_NOT_ENOUGH_MEMORY;
-    *a = (struct ws2__apc){NULL, fn, ctx};
-    pthread_mutex_lock(&t->lock);
-    int queued = queue_locked(t, a);
-    pthread_mutex_unlock(&t->lock);
-    if (!queued) {
-        /* The thread has exited: refused, so that the caller can release
-         * what the APC would have (Windows' QueueUserAPC fails too). */
-        free(a);
+    /* The thread has exited: refused, so that the caller can release what
+     * the APC would have (Windows' QueueUserAPC fails too). */
+    if (!queued)
         return WSAEINVAL;
-    }
     after_queue(t);
     return 0;
+}
+
+int ws2__apc_queue(struct ws2__thread *t, LPWSAUSERAPC fn, DWORD_PTR ctx)
+{
+    pthread_mutex_lock(&t->lock);
+    int queued = queue_locked(t, fn, ctx);
+    pthread_mutex_unlock(&t->lock);
+    return queued_result(t, queued);
 }
 
 static int is_record(const struct ws2__thread *t)
@@ -213,20 +237,12 @@ int ws2__apc_queue_id(const WSATHREADID *tid, LPWSAUSERAPC fn, DWORD_PTR ctx)
     struct ws2__thread *t = tid->ThreadHandle;
     if (!is_record(t))
         return WSAEFAULT;
-    struct ws2__apc *a = malloc(sizeof(*a));
-    if (!a)
-        return WSA_NOT_ENOUGH_MEMORY;
-    *a = (struct ws2__apc){NULL, fn, ctx};
     pthread_mutex_lock(&t->lock);
-    /* Another life of the record means the thread tid named has exited. */
-    int queued = t->gen == tid->Reserved && queue_locked(t, a);
+    /* Another life of the record means the thread tid named has exited:
+     * the caller still owns ctx. */
+    int queued = t->gen == tid->Reserved ? queue_locked(t, fn, ctx) : 0;
     pthread_mutex_unlock(&t->lock);
-    if (!queued) {
-        free(a); /* that thread has exited: the caller still owns ctx */
-        return WSAEINVAL;
-    }
-    after_queue(t);
-    return 0;
+    return queued_result(t, queued);
 }
 
 void ws2__apc_run(struct ws2__thread *t)
@@ -238,14 +254,15 @@ void ws2__apc_run(struct ws2__thread *t)
     struct ws2__apc *a = t->head;
     t->head = t->tail = NULL;
     atomic_store(&t->napc, 0);
+    spare_locked(t, t->ran);
     pthread_mutex_unlock(&t->lock);
+    /* The batch's entries stay listed (t->ran) while the routines run:
+     * they go back to the spare list at the next batch. */
+    t->ran = a;
     t->in_apc = 1;
     while (a) {
         struct ws2__apc *next = a->next;
-        LPWSAUSERAPC fn = a->fn;
-        DWORD_PTR ctx = a->ctx;
-        free(a);
-        fn(ctx);
+        a->fn(a->ctx);
         a = next;
     }
     t->in_apc = 0;

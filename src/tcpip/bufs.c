@@ -8,7 +8,8 @@
 
 #include "tcpip/tcpip.h"
 
-int ws2__iovs_build(struct ws2__iovs *io, const WSABUF *bufs, DWORD count)
+int ws2__iovs_build_any(struct ws2__iovs *io, const WSABUF *bufs,
+                        DWORD count)
 {
     io->v = io->stack;
     io->n = 0;
@@ -33,13 +34,6 @@ int ws2__iovs_build(struct ws2__iovs *io, const WSABUF *bufs, DWORD count)
         io->total += bufs[i].len;
     }
     return 0;
-}
-
-void ws2__iovs_free(struct ws2__iovs *io)
-{
-    if (io->v != io->stack)
-        free(io->v);
-    io->v = io->stack;
 }
 
 /* Each port-unreachable that Linux queued (IP_RECVERR) becomes one

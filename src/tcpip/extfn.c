@@ -84,7 +84,6 @@ static struct oreq *ext_new(SOCKET s, struct ws2__tsock *sk, int dir,
     }
     o->slot = slot;
     o->sk = sk;
-    o->s = s;
     o->recv = dir;
     o->ext = x;
     o->r.iov = o->r.iov_inline;

@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,37 +139,42 @@ int ws2__wsa_error(int err, enum ws2__op op)
 
 /* ---- addresses ---- */
 
-static int to_linux(const void *wsa, int wlen, struct sockaddr_storage *ss,
-                    socklen_t *len)
+/* Windows and Linux lay out sockaddr_in and sockaddr_in6 alike, apart from
+ * the family number, so an address is one copy and a family rewrite into
+ * out (room for WS2__LX_ADDR_MAX bytes; a sockaddr_storage will do). This
+ * is on every sendto's path: no clearing of more than the address. */
+static int to_linux(const void *wsa, int wlen, void *out, socklen_t *len)
 {
     uint16_t fam;
+    sa_family_t lfam;
     if (wlen < (int)sizeof(fam))
         return -EFAULT;
     memcpy(&fam, wsa, sizeof(fam));
-    memset(ss, 0, sizeof(*ss));
     if (fam == W_AF_INET) {
         if (wlen < (int)sizeof(struct sockaddr_in))
             return -EFAULT;
-        memcpy(ss, wsa, sizeof(struct sockaddr_in));
-        ss->ss_family = AF_INET;
+        memcpy(out, wsa, sizeof(struct sockaddr_in));
+        lfam = AF_INET;
         *len = sizeof(struct sockaddr_in);
-        return 0;
-    }
-    if (fam == W_AF_INET6) {
-        /* Windows accepts the 24-byte sockaddr_in6 that predates scope ids. */
+    } else if (fam == W_AF_INET6) {
+        /* Windows accepts the 24-byte sockaddr_in6 that predates scope
+         * ids; the scope is 0 then. */
         if (wlen < 24)
             return -EFAULT;
-        memcpy(ss, wsa, wlen < 28 ? 24 : 28);
-        ss->ss_family = AF_INET6;
+        uint32_t scope = 0;
+        memcpy((char *)out + 24, &scope, sizeof(scope));
+        memcpy(out, wsa, wlen < 28 ? 24 : 28);
+        lfam = AF_INET6;
         *len = sizeof(struct sockaddr_in6);
-        return 0;
-    }
-    if (fam == W_AF_UNSPEC) {
-        ss->ss_family = AF_UNSPEC;
+    } else if (fam == W_AF_UNSPEC) {
+        memset(out, 0, sizeof(struct sockaddr));
+        lfam = AF_UNSPEC;
         *len = sizeof(struct sockaddr);
-        return 0;
+    } else {
+        return -EAFNOSUPPORT;
     }
-    return -EAFNOSUPPORT;
+    memcpy(out, &lfam, sizeof(lfam));
+    return 0;
 }
 
 /* Copies a Linux address out in Windows layout, truncated to *wlen;
@@ -176,32 +182,33 @@ static int to_linux(const void *wsa, int wlen, struct sockaddr_storage *ss,
 static void from_linux(const struct sockaddr_storage *ss, socklen_t len,
                        void *wsa, int *wlen)
 {
-    struct sockaddr_storage w;
-    memcpy(&w, ss, sizeof(w));
     uint16_t fam = ss->ss_family == AF_INET6 ? W_AF_INET6
                    : ss->ss_family == AF_INET ? W_AF_INET
                                               : W_AF_UNSPEC;
-    memcpy(&w, &fam, sizeof(fam));
     if (ss->ss_family == AF_INET6)
         len = sizeof(struct sockaddr_in6);
     else if (ss->ss_family == AF_INET)
         len = sizeof(struct sockaddr_in);
-    if (wsa && wlen && *wlen > 0)
-        memcpy(wsa, &w, (size_t)*wlen < len ? (size_t)*wlen : len);
+    if (wsa && wlen && *wlen > 0) {
+        size_t n = (size_t)*wlen < len ? (size_t)*wlen : len;
+        memcpy(wsa, ss, n);
+        memcpy(wsa, &fam, n < sizeof(fam) ? n : sizeof(fam));
+    }
     if (wlen)
         *wlen = (int)len;
 }
 
+_Static_assert(sizeof(struct sockaddr_in6) == WS2__LX_ADDR_MAX &&
+                   sizeof(struct sockaddr) <= WS2__LX_ADDR_MAX,
+               "WS2__LX_ADDR_MAX");
+
 int ws2__lx_addr_in(const void *wsa, int wlen, void *out, unsigned *outlen)
 {
-    struct sockaddr_storage ss;
     socklen_t len;
-    int r = to_linux(wsa, wlen, &ss, &len);
-    if (r)
-        return r;
-    memcpy(out, &ss, len);
-    *outlen = len;
-    return 0;
+    int r = to_linux(wsa, wlen, out, &len);
+    if (!r)
+        *outlen = len;
+    return r;
 }
 
 void ws2__lx_addr_out(const void *laddr, unsigned llen, void *wsa, int *wlen)
@@ -318,30 +325,100 @@ int ws2__lx_shutdown(int fd, int how)
     return shutdown(fd, how) < 0 ? -errno : 0;
 }
 
-ssize_t ws2__lx_sendmsg(int fd, const struct iovec *iov, size_t n,
-                        const void *wto, int wtolen, int lflags)
+/* sendmsg, sendto and recvmsg as bare system calls. libc's wrappers are
+ * cancellation points: once the process has a second thread (the engine's
+ * reaper) each call pays for switching asynchronous cancellation on and
+ * off around the system call. Winsock programs have no pthread
+ * cancellation to honour. Under the sanitizers libc's functions stay, so
+ * that their interceptors see the buffers (and TSan the hand-over). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define LX_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LX_SANITIZED 1
+#endif
+
+#if defined(__x86_64__) && !defined(LX_SANITIZED)
+static inline long lx_msgcall(long nr, int fd, struct msghdr *m, int flags)
 {
-    return ws2__lx_sendmsg_ctl(fd, iov, n, wto, wtolen, lflags, NULL, 0);
+    long r;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "0"(nr), "D"((long)fd), "S"(m), "d"((long)flags)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+static inline long lx_sendmsg(int fd, struct msghdr *m, int flags)
+{
+    return lx_msgcall(SYS_sendmsg, fd, m, flags);
+}
+static inline long lx_sendto(int fd, const void *buf, size_t len, int flags,
+                             const void *addr, socklen_t alen)
+{
+    long r;
+    register long r10 __asm__("r10") = flags;
+    register long r8 __asm__("r8") = (long)addr;
+    register long r9 __asm__("r9") = (long)alen;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "0"((long)SYS_sendto), "D"((long)fd), "S"(buf),
+                       "d"(len), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+static inline long lx_recvmsg(int fd, struct msghdr *m, int flags)
+{
+    return lx_msgcall(SYS_recvmsg, fd, m, flags);
+}
+#else
+static inline long lx_sendmsg(int fd, struct msghdr *m, int flags)
+{
+    ssize_t r = sendmsg(fd, m, flags);
+    return r < 0 ? -errno : r;
+}
+static inline long lx_recvmsg(int fd, struct msghdr *m, int flags)
+{
+    ssize_t r = recvmsg(fd, m, flags);
+    return r < 0 ? -errno : r;
+}
+static inline long lx_sendto(int fd, const void *buf, size_t len, int flags,
+                             const void *addr, socklen_t alen)
+{
+    ssize_t r = sendto(fd, buf, len, flags, addr, alen);
+    return r < 0 ? -errno : r;
+}
+#endif
+
+ssize_t ws2__lx_sendmsg(int fd, const struct iovec *iov, size_t n,
+                        const void *laddr, unsigned llen, int lflags)
+{
+    return ws2__lx_sendmsg_ctl(fd, iov, n, laddr, llen, lflags, NULL, 0);
 }
 
 ssize_t ws2__lx_sendmsg_ctl(int fd, const struct iovec *iov, size_t n,
-                            const void *wto, int wtolen, int lflags,
+                            const void *laddr, unsigned llen, int lflags,
                             const void *ctl, size_t ctllen)
 {
-    struct sockaddr_storage ss;
-    struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n,
+    struct msghdr mh = {.msg_name = llen ? (void *)laddr : NULL,
+                        .msg_namelen = llen,
+                        .msg_iov = (struct iovec *)iov,
+                        .msg_iovlen = n,
                         .msg_control = (void *)ctl,
                         .msg_controllen = ctllen};
-    if (wto) {
-        socklen_t len;
-        int r = to_linux(wto, wtolen, &ss, &len);
-        if (r)
-            return r;
-        mh.msg_name = &ss;
-        mh.msg_namelen = len;
-    }
-    ssize_t r = sendmsg(fd, &mh, lflags | MSG_NOSIGNAL);
-    return r < 0 ? -errno : r;
+    return lx_sendmsg(fd, &mh, lflags | MSG_NOSIGNAL);
+}
+
+ssize_t ws2__lx_sendto(int fd, const void *buf, size_t len, const void *wto,
+                       int wtolen, int lflags)
+{
+    struct sockaddr_in6 a; /* the longest address to_linux makes */
+    socklen_t alen;
+    int r = to_linux(wto, wtolen, &a, &alen);
+    if (r)
+        return r;
+    return lx_sendto(fd, buf, len, lflags | MSG_NOSIGNAL, &a, alen);
 }
 
 ssize_t ws2__lx_recvmsg(int fd, const struct iovec *iov, size_t n,
@@ -361,9 +438,9 @@ ssize_t ws2__lx_recvmsg_ctl(int fd, const struct iovec *iov, size_t n,
                         .msg_name = &ss, .msg_namelen = sizeof(ss),
                         .msg_control = ctl,
                         .msg_controllen = ctllen ? *ctllen : 0};
-    ssize_t r = recvmsg(fd, &mh, lflags);
+    long r = lx_recvmsg(fd, &mh, lflags);
     if (r < 0)
-        return -errno;
+        return r;
     *lmsgflags = mh.msg_flags;
     if (ctllen)
         *ctllen = mh.msg_controllen;

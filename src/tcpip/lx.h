@@ -26,8 +26,10 @@ enum ws2__op {
 /* The one errno -> WSAE* table. err is a positive errno. */
 int ws2__wsa_error(int err, enum ws2__op op);
 
-/* A Windows address as Linux bytes (out has room for 128), and back
- * (truncated to *wlen, which becomes the full length). */
+/* The longest Linux address the provider makes (sockaddr_in6). */
+#define WS2__LX_ADDR_MAX 28
+/* A Windows address as Linux bytes (out has room for WS2__LX_ADDR_MAX),
+ * and back (truncated to *wlen, which becomes the full length). */
 int ws2__lx_addr_in(const void *wsa, int wlen, void *out, unsigned *outlen);
 void ws2__lx_addr_out(const void *laddr, unsigned llen, void *wsa, int *wlen);
 
@@ -49,8 +51,13 @@ int ws2__lx_shutdown(int fd, int how);
  * nfd: AcceptEx's socket takes the accepted connection, its fd number
  * unchanged, in one atomic step for any call racing with it. */
 int ws2__lx_adopt(int fd, int nfd, int nonblock);
+/* laddr: a Linux address from ws2__lx_addr_in (llen 0: none). */
 ssize_t ws2__lx_sendmsg(int fd, const struct iovec *iov, size_t n,
-                        const void *wto, int wtolen, int lflags);
+                        const void *laddr, unsigned llen, int lflags);
+/* One buffer to a Windows address (translated here): the usual datagram
+ * send in one system call with nothing to build. */
+ssize_t ws2__lx_sendto(int fd, const void *buf, size_t len, const void *wto,
+                       int wtolen, int lflags);
 /* *lmsgflags gets the Linux msg_flags. */
 ssize_t ws2__lx_recvmsg(int fd, const struct iovec *iov, size_t n,
                         void *wfrom, int *wfromlen, int lflags,
@@ -59,7 +66,7 @@ ssize_t ws2__lx_recvmsg(int fd, const struct iovec *iov, size_t n,
  * send's ctl bytes; for a receive *ctllen is the room in ctl going in and
  * the bytes received coming out. */
 ssize_t ws2__lx_sendmsg_ctl(int fd, const struct iovec *iov, size_t n,
-                            const void *wto, int wtolen, int lflags,
+                            const void *laddr, unsigned llen, int lflags,
                             const void *ctl, size_t ctllen);
 ssize_t ws2__lx_recvmsg_ctl(int fd, const struct iovec *iov, size_t n,
                             void *wfrom, int *wfromlen, int lflags,

@@ -8,22 +8,25 @@
 
 #include "tcpip/tcpip.h"
 
+/* An outstanding request: 248 bytes on LP64 with the engine's part, one
+ * allocation of 256 (the performance issue's budget). The socket's handle
+ * is sk->handle; a routine's results are read from lpOverlapped when it
+ * runs, as Windows' APC reads the I/O status block. */
 struct oreq {
     struct ws2__req r; /* first: the engine's part */
     struct ws2__slot *slot; /* keeps the socket, and its fd, alive */
     struct ws2__tsock *sk;
-    SOCKET s;
-    int recv;
     LPWSAOVERLAPPED ov;
     LPWSAOVERLAPPED_COMPLETION_ROUTINE cr;
     WSATHREADID tid; /* the starting thread, referenced */
     struct sockaddr *from;
     LPINT fromlen;
-    void *bounce; /* a datagram with more buffers than one call takes */
-    size_t bounce_len;
-    struct iovec *user; /* the buffers a bounced receive scatters into */
-    size_t nuser;
-    DWORD err, bytes, flags;
+    /* A datagram with more buffers than one call takes goes through this
+     * buffer (r.iov_inline[0] describes it); more[] keeps the caller's
+     * nuser buffers to scatter a received one into. */
+    void *bounce;
+    uint32_t nuser;
+    int recv;
     void *ext; /* an extension function's state (extfn.c frees it) */
     LPWSAMSG msg; /* WSARecvMsg: completed with the control data (msg.c) */
     struct iovec more[]; /* captured WSABUFs past the inline ones */

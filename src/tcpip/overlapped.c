@@ -10,14 +10,14 @@
  * WSA_IO_PENDING. Completion goes through the upcalls, as for any
  * provider: WPUCompleteOverlappedRequest for events, WPUQueueApc for
  * routines (run in the starting thread's next alertable wait).
- * lpOverlapped->Internal holds STATUS_PENDING, then the WSA error (0 for
- * success); InternalHigh the byte count; Offset the flags (MSG_PARTIAL).
- *
  * WSASendMsg and WSARecvMsg (msg.c) take the same paths with their control
  * data beside (struct ws2__ctl): a request carries it in r.control, and a
  * receive completes its WSAMSG before the completion is delivered.
+ * lpOverlapped->Internal holds STATUS_PENDING, then the WSA error (0 for
+ * success); InternalHigh the byte count; Offset the flags (MSG_PARTIAL).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,17 +37,6 @@ static void oreq_free(struct oreq *o)
     free(o);
 }
 
-/* Runs in the starting thread, in an alertable wait. */
-static void CALLBACK run_routine(DWORD_PTR ctx)
-{
-    struct oreq *o = (struct oreq *)ctx;
-    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr = o->cr;
-    LPWSAOVERLAPPED ov = o->ov;
-    DWORD err = o->err, bytes = o->bytes, flags = o->flags;
-    oreq_free(o);
-    cr(err, bytes, ov, flags);
-}
-
 static void set_result(LPWSAOVERLAPPED ov, DWORD err, DWORD bytes,
                        DWORD flags)
 {
@@ -56,15 +45,31 @@ static void set_result(LPWSAOVERLAPPED ov, DWORD err, DWORD bytes,
     __atomic_store_n(&ov->Internal, (ULONG_PTR)err, __ATOMIC_RELEASE);
 }
 
+/* Calls a completion routine with the request's results, read from
+ * lpOverlapped now (set_result wrote them before the APC was queued), as
+ * Windows' APC reads the I/O status block when it runs. */
+static void run_cr(LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSAOVERLAPPED ov)
+{
+    DWORD err = (DWORD)__atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE);
+    cr(err, (DWORD)ov->InternalHigh, ov, ov->Offset);
+}
+
+/* Runs in the starting thread, in an alertable wait. */
+static void CALLBACK run_routine(DWORD_PTR ctx)
+{
+    struct oreq *o = (struct oreq *)ctx;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr = o->cr;
+    LPWSAOVERLAPPED ov = o->ov;
+    oreq_free(o);
+    run_cr(cr, ov);
+}
+
 /* Tells the application: the routine queued, or lpOverlapped completed
  * and its event set. Consumes o. */
 static void deliver(struct oreq *o, DWORD err, DWORD bytes, DWORD flags)
 {
     int e;
     if (o->cr) {
-        o->err = err;
-        o->bytes = bytes;
-        o->flags = flags;
         set_result(o->ov, err, bytes, flags);
         if (o->slot) { /* the socket is no longer needed */
             ws2__handle_unref(o->slot);
@@ -76,8 +81,101 @@ static void deliver(struct oreq *o, DWORD err, DWORD bytes, DWORD flags)
         return;
     }
     o->ov->Offset = flags;
-    WPUCompleteOverlappedRequest(o->s, o->ov, err, bytes, &e);
+    WPUCompleteOverlappedRequest(o->sk->handle, o->ov, err, bytes, &e);
     oreq_free(o);
+}
+
+/* ---- completion routines of requests done inside their call ----
+ * The routine runs later, in an alertable wait of the thread named by
+ * lpThreadId: the calling thread. What it needs is a small record from
+ * that thread's own cache, given back when the routine runs there, so the
+ * immediate path allocates nothing once a thread has run one routine (no
+ * request object, no thread reference: the caller's lpThreadId is good
+ * for the call, and WPUQueueApc uses it at once). A thread's cache is
+ * freed when the thread exits. */
+struct imm {
+    struct imm *next;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr;
+    LPWSAOVERLAPPED ov;
+};
+#define IMM_CACHE 64 /* records a thread keeps for reuse */
+static WS2__TLS struct imm *imm_cache;
+static WS2__TLS unsigned imm_cached;
+static WS2__TLS int imm_registered; /* imm_drain will run at exit */
+static pthread_key_t imm_key;
+static pthread_once_t imm_once = PTHREAD_ONCE_INIT;
+static int imm_key_ok;
+
+static void imm_drain(void *arg)
+{
+    (void)arg;
+    while (imm_cache) {
+        struct imm *m = imm_cache;
+        imm_cache = m->next;
+        free(m);
+    }
+    imm_cached = 0;
+    imm_registered = 0;
+}
+
+static void imm_key_make(void)
+{
+    imm_key_ok = pthread_key_create(&imm_key, imm_drain) == 0;
+}
+
+static struct imm *imm_get(void)
+{
+    struct imm *m = imm_cache;
+    if (m) {
+        imm_cache = m->next;
+        imm_cached--;
+        return m;
+    }
+    return malloc(sizeof(*m));
+}
+
+static void imm_put(struct imm *m)
+{
+    if (imm_cached >= IMM_CACHE) {
+        free(m);
+        return;
+    }
+    if (!imm_registered) {
+        /* The destructor runs at this thread's exit (once set). */
+        pthread_once(&imm_once, imm_key_make);
+        if (!imm_key_ok || pthread_setspecific(imm_key, &imm_cache) != 0) {
+            free(m);
+            return;
+        }
+        imm_registered = 1;
+    }
+    m->next = imm_cache;
+    imm_cache = m;
+    imm_cached++;
+}
+
+static void CALLBACK run_imm(DWORD_PTR ctx)
+{
+    struct imm m = *(struct imm *)ctx;
+    imm_put((struct imm *)ctx); /* first: the routine may start another */
+    run_cr(m.cr, m.ov);
+}
+
+/* Queues m's routine to tid's thread (the calling thread's own id when the
+ * caller gave none); 0 or the upcall's error. */
+static int imm_queue(struct imm *m, LPWSATHREADID tid)
+{
+    int e;
+    if (tid && tid->ThreadHandle)
+        return ws2__tcpip_upcalls.lpWPUQueueApc(tid, run_imm, (DWORD_PTR)m,
+                                                &e);
+    WSATHREADID self;
+    if (ws2__tcpip_upcalls.lpWPUOpenCurrentThread(&self, &e) != 0)
+        return e;
+    int r = ws2__tcpip_upcalls.lpWPUQueueApc(&self, run_imm, (DWORD_PTR)m,
+                                             &e);
+    ws2__tcpip_upcalls.lpWPUCloseThread(&self, &e);
+    return r;
 }
 
 void ws2__tcpip_complete_now(SOCKET s, LPWSAOVERLAPPED ov,
@@ -85,23 +183,18 @@ void ws2__tcpip_complete_now(SOCKET s, LPWSAOVERLAPPED ov,
                              LPWSATHREADID tid, DWORD err, DWORD bytes,
                              DWORD flags)
 {
-    (void)tid;
-    int e;
     if (!cr) {
         ov->Offset = flags;
         ws2__complete(s, ov, err, bytes, 1); /* completed inside the call */
         return;
     }
-    struct oreq *o = calloc(1, sizeof(*o));
-    if (!o || ws2__tcpip_upcalls.lpWPUOpenCurrentThread(&o->tid, &e) != 0) {
-        free(o);
-        set_result(ov, err, bytes, flags); /* the routine cannot be queued */
-        return;
-    }
-    o->s = s;
-    o->ov = ov;
-    o->cr = cr;
-    deliver(o, err, bytes, flags);
+    set_result(ov, err, bytes, flags);
+    struct imm *m = imm_get();
+    if (!m)
+        return; /* the routine cannot be queued */
+    *m = (struct imm){NULL, cr, ov};
+    if (imm_queue(m, tid) != 0)
+        imm_put(m);
 }
 
 static DWORD map_error(struct oreq *o, int lerr)
@@ -140,7 +233,7 @@ static void done(struct ws2__req *r, int lerr, size_t bytes, int msg_flags)
         err = map_error(o, lerr);
     } else if (o->recv) {
         if (o->bounce)
-            ws2__lx_scatter(o->user, o->nuser, o->bounce, bytes);
+            ws2__lx_scatter(o->more, o->nuser, o->bounce, bytes);
         if (o->msg) {
             /* Truncation is in the WSAMSG; the flags stay 0 (Wine's
              * test_ip_pktinfo, which passes on Windows). */
@@ -178,35 +271,32 @@ static struct oreq *oreq_new(struct ws2__tsock *sk, SOCKET s,
     }
     o->slot = slot;
     o->sk = sk;
-    o->s = s;
     o->recv = recv;
     o->r.stream = !dgram;
     o->r.done = done;
     o->r.iov = keep ? o->more : o->r.iov_inline;
     memcpy(o->r.iov, io->v, io->n * sizeof(struct iovec));
-    o->r.niov = io->n;
+    o->r.niov = (uint32_t)io->n;
     if (bounce) {
         uint64_t max = sk->af == AF_INET6 ? WS2__UDP6_MAX_MSG
                                           : WS2__UDP4_MAX_MSG;
-        o->bounce_len = io->total < 65536 ? (size_t)io->total : 65536;
+        size_t len = io->total < 65536 ? (size_t)io->total : 65536;
         if (!recv && io->total > max) {
             oreq_free(o);
             *err = WSAEMSGSIZE;
             return NULL;
         }
-        o->bounce = malloc(o->bounce_len ? o->bounce_len : 1);
+        o->bounce = malloc(len ? len : 1);
         if (!o->bounce ||
-            (!recv && ws2__lx_gather(o->bounce, o->bounce_len, io->v,
-                                     io->n) < 0)) {
+            (!recv && ws2__lx_gather(o->bounce, len, io->v, io->n) < 0)) {
             *err = o->bounce ? WSAEFAULT : WSAENOBUFS;
             oreq_free(o);
             return NULL;
         }
-        o->user = o->more;
-        o->nuser = io->n;
+        o->nuser = (uint32_t)io->n;
         o->r.iov = o->r.iov_inline;
         o->r.iov[0].iov_base = o->bounce;
-        o->r.iov[0].iov_len = o->bounce_len;
+        o->r.iov[0].iov_len = len;
         o->r.niov = 1;
     }
     return o;
@@ -262,12 +352,14 @@ static int start(struct oreq *o, LPWSAOVERLAPPED ov,
  * WSAEINVAL). */
 static int on_port(const struct ws2__tsock *sk)
 {
-    struct ws2__slot *slot = ws2__handle_ref_any(sk->handle);
+    int owned;
+    struct ws2__slot *slot = ws2__handle_borrow_any(sk->handle, &owned);
     if (!slot)
         return 0;
     int bound = atomic_load_explicit(&slot->port_slot,
                                      memory_order_acquire) != NULL;
-    ws2__handle_unref(slot);
+    if (owned)
+        ws2__handle_unref(slot);
     return bound;
 }
 
@@ -280,65 +372,88 @@ static int check_call(const struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
         return WSAEFAULT;
     if (cr && on_port(sk))
         return WSAEINVAL;
-    return ws2__engine_start() ? WSAENOBUFS : 0;
+    return 0;
 }
 
-int ws2__tcpip_send_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
-                       DWORD count, LPDWORD sent, int lflags,
-                       const struct sockaddr *to, int tolen,
-                       const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
+int ws2__tcpip_send_now_error(const struct ws2__tsock *sk, ssize_t r,
+                              int to)
+{
+    if (r == -EPIPE)
+        return atomic_load(&sk->shut_send) ? WSAESHUTDOWN
+               : atomic_load(&sk->connected) || atomic_load(&sk->connecting)
+                   ? WSAECONNRESET
+                   : WSAENOTCONN;
+    if (r == -EDESTADDRREQ)
+        return to ? WSAEDESTADDRREQ : WSAENOTCONN;
+    return ws2__wsa_error((int)-r, WS2__OP_SEND);
+}
+
+/* The immediate attempt: -EAGAIN when it must wait (or was not tried). */
+static ssize_t send_now(struct ws2__sendop *op)
+{
+    struct ws2__tsock *sk = op->sk;
+    int dgram = sk->type != SOCK_STREAM;
+    ssize_t r = -EAGAIN;
+    if (!ws2__engine_idle(&sk->es, WS2__DIR_SEND) ||
+        (dgram && op->io.n > WS2__IOV_MAX))
+        return r;
+    for (int i = 0; i < 8; i++) {
+        r = ws2__lx_sendmsg_ctl(
+            sk->fd, op->io.v,
+            op->io.n > WS2__IOV_MAX ? WS2__IOV_MAX : op->io.n, op->to,
+            op->tolen, op->lflags | ws2__lx_MSG_DONTWAIT,
+            op->ctl ? op->ctl->buf : NULL, op->ctl ? op->ctl->len : 0);
+        if (!(dgram && r == -ECONNREFUSED))
+            break;
+        ws2__tcpip_note_unreachable(sk);
+    }
+    return r;
+}
+
+int ws2__tcpip_ov_immediate_ok(const struct ws2__tsock *sk,
+                               LPWSAOVERLAPPED ov,
+                               LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
+{
+    return !check_call(sk, ov, cr) &&
+           ws2__engine_idle(&sk->es, WS2__DIR_SEND);
+}
+
+int ws2__tcpip_send_ov(struct ws2__sendop *op, SOCKET s, LPDWORD sent,
+                       LPWSAOVERLAPPED ov,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                        LPWSATHREADID tid, LPINT lpErrno)
 {
-    struct ws2__iovs io;
+    struct ws2__tsock *sk = op->sk;
     int err = check_call(sk, ov, cr);
-    if (err || (err = ws2__iovs_build(&io, bufs, count)))
+    if (err) {
+        ws2__iovs_free(&op->io);
         return ws2__tcpip_fail(lpErrno, err);
-    int dgram = sk->type != SOCK_STREAM;
-    ssize_t r = -EAGAIN;
-    if (ws2__engine_idle(&sk->es, WS2__DIR_SEND) &&
-        !(dgram && io.n > WS2__IOV_MAX)) {
-        for (int i = 0; i < 8; i++) {
-            r = ws2__lx_sendmsg_ctl(sk->fd, io.v,
-                                    io.n > WS2__IOV_MAX ? WS2__IOV_MAX : io.n,
-                                    to, tolen, lflags | ws2__lx_MSG_DONTWAIT,
-                                    ctl ? ctl->buf : NULL,
-                                    ctl ? ctl->len : 0);
-            if (!(dgram && r == -ECONNREFUSED))
-                break;
-            ws2__tcpip_note_unreachable(sk);
-        }
-        if (r >= 0 && (dgram || (uint64_t)r == io.total)) {
-            if (sk->type == SOCK_STREAM)
-                atomic_store(&sk->connected, 1);
-            ws2__iovs_free(&io);
-            ws2__tcpip_complete_now(s, ov, cr, tid, 0, (DWORD)r, 0);
-            if (sent)
-                *sent = (DWORD)r;
-            return 0;
-        }
-        if (r < 0 && r != -EAGAIN) {
-            ws2__iovs_free(&io);
-            int e = r == -EPIPE ? (atomic_load(&sk->shut_send)
-                                       ? WSAESHUTDOWN
-                                       : atomic_load(&sk->connected) ||
-                                                 atomic_load(&sk->connecting)
-                                             ? WSAECONNRESET
-                                             : WSAENOTCONN)
-                    : r == -EDESTADDRREQ ? (to ? WSAEDESTADDRREQ : WSAENOTCONN)
-                                         : ws2__wsa_error((int)-r,
-                                                          WS2__OP_SEND);
-            return ws2__tcpip_fail(lpErrno, e);
-        }
     }
-    struct oreq *o = oreq_new(sk, s, &io, 0, &err);
-    ws2__iovs_free(&io);
+    int dgram = sk->type != SOCK_STREAM;
+    ssize_t r = send_now(op);
+    if (r >= 0 && (dgram || (uint64_t)r == op->io.total)) {
+        if (!dgram)
+            atomic_store(&sk->connected, 1);
+        ws2__iovs_free(&op->io);
+        ws2__tcpip_complete_now(s, ov, cr, tid, 0, (DWORD)r, 0);
+        if (sent)
+            *sent = (DWORD)r;
+        return 0;
+    }
+    if (r < 0 && r != -EAGAIN) {
+        ws2__iovs_free(&op->io);
+        return ws2__tcpip_fail(lpErrno, ws2__tcpip_send_now_error(
+                                            sk, r, op->tolen != 0));
+    }
+    struct oreq *o = ws2__engine_start() ? (err = WSAENOBUFS, NULL)
+                                         : oreq_new(sk, s, &op->io, 0, &err);
+    ws2__iovs_free(&op->io);
     if (!o)
         return ws2__tcpip_fail(lpErrno, err);
-    o->r.lflags = lflags;
-    if (to && ws2__lx_addr_in(to, tolen, o->r.addr, &o->r.addrlen))
-        err = WSAEFAULT;
-    if (err || (err = attach_ctl(o, ctl))) {
+    o->r.lflags = op->lflags;
+    memcpy(o->r.addr, op->to, op->tolen);
+    o->r.addrlen = op->tolen;
+    if ((err = attach_ctl(o, op->ctl))) {
         oreq_free(o);
         return ws2__tcpip_fail(lpErrno, err);
     }
@@ -420,7 +535,8 @@ int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
                                    ws2__wsa_error((int)-r, WS2__OP_RECV));
         }
     }
-    struct oreq *o = oreq_new(sk, s, &io, 1, &err);
+    struct oreq *o = ws2__engine_start() ? (err = WSAENOBUFS, NULL)
+                                         : oreq_new(sk, s, &io, 1, &err);
     ws2__iovs_free(&io);
     if (!o)
         return ws2__tcpip_fail(lpErrno, err);
@@ -439,7 +555,7 @@ BOOL WSPAPI ws2__WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov,
                                         LPDWORD flags, LPINT lpErrno)
 {
     struct ws2__slot *slot;
-    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
+    struct ws2__tsock *sk = ws2__tcpip_use(s, &slot, lpErrno);
     if (!sk)
         return FALSE;
     ws2__tcpip_put(slot);

@@ -89,7 +89,7 @@ static void tsock_fini(struct ws2__tsock *sk)
 
 /* The handle is closed and the last call and request are done. The event
  * selection's watcher lets go of the socket first (evselect.c). */
-static void tsock_release(DWORD_PTR ctx)
+void ws2__tcpip_release(DWORD_PTR ctx)
 {
     ws2__evs_release((struct ws2__tsock *)ctx, tsock_fini);
 }
@@ -99,7 +99,7 @@ struct ws2__tsock *ws2__tcpip_get(SOCKET s, struct ws2__slot **slot, int *err)
     struct ws2__slot *sl = ws2__handle_ref(s);
     if (!sl)
         goto notsock;
-    if (sl->release != tsock_release) {
+    if (sl->release != ws2__tcpip_release) {
         ws2__handle_unref(sl);
         goto notsock;
     }
@@ -134,7 +134,7 @@ SOCKET ws2__tcpip_wrap(int fd, int af, int type, int protocol, DWORD flags,
     sk->rcvbuf = -1;
     ws2__esock_init(&sk->es, fd);
     SOCKET s = ws2__handle_create(catalog_id, prov, (DWORD_PTR)sk,
-                                  tsock_release, err);
+                                  ws2__tcpip_release, err);
     if (s == INVALID_SOCKET) {
         ws2__lx_close(fd);
         free(sk);

@@ -68,16 +68,35 @@ static ssize_t recv_once(struct ws2__tsock *sk, struct ws2__iovs *io,
     return r;
 }
 
-static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
-                   LPDWORD lpFlags, struct sockaddr *from, LPINT fromlen,
+/* Any receive re-enables FD_READ (FD_OOB with MSG_OOB), even one that
+ * failed ("WSAEventSelect function"). */
+static void recv_reenable(struct ws2__tsock *sk, int lflags)
+{
+    if (ws2__evs_selected(sk))
+        ws2__evs_reenable(sk, (lflags & ws2__lx_MSG_OOB) ? FD_OOB : FD_READ);
+}
+
+/* The answer to a receive that got r >= 0 bytes; mflags: Linux's. */
+static int recv_done(const struct ws2__tsock *sk, ssize_t r, int mflags,
+                     LPDWORD got, LPDWORD lpFlags, LPINT lpErrno)
+{
+    *got = (DWORD)r;
+    *lpFlags = 0;
+    if (sk->type != SOCK_STREAM && (mflags & ws2__lx_MSG_TRUNC)) {
+        /* The buffers hold the first part of the datagram. */
+        *lpFlags = MSG_PARTIAL;
+        return ws2__tcpip_fail(lpErrno, WSAEMSGSIZE);
+    }
+    return 0;
+}
+
+static int do_recv(struct ws2__tsock *sk, SOCKET s, LPWSABUF bufs,
+                   DWORD count, LPDWORD got, LPDWORD lpFlags,
+                   struct sockaddr *from, LPINT fromlen,
                    const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID tid,
                    LPINT lpErrno)
 {
-    struct ws2__slot *slot;
-    struct ws2__tsock *sk = ws2__tcpip_get(s, &slot, lpErrno);
-    if (!sk)
-        return SOCKET_ERROR;
     int err = 0, lflags = 0, mflags = 0, dgram = sk->type != SOCK_STREAM;
     int nb = atomic_load(&sk->nonblocking);
     struct ws2__iovs io;
@@ -91,8 +110,8 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
     else if (from && (ws2__bad_ptr(fromlen) ||
                       *fromlen < min_addr_len(sk->af)))
         err = WSAEFAULT;
-    else if (ws2__lx_recv_flags(*lpFlags, &lflags) ||
-             (dgram && (*lpFlags & (MSG_OOB | MSG_WAITALL))))
+    else if (*lpFlags && (ws2__lx_recv_flags(*lpFlags, &lflags) ||
+                          (dgram && (*lpFlags & (MSG_OOB | MSG_WAITALL)))))
         err = WSAEOPNOTSUPP;
     else if (atomic_load(&sk->shut_recv))
         err = WSAESHUTDOWN;
@@ -105,8 +124,7 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
     } else if (ovl) {
         int r = ws2__tcpip_recv_ov(sk, s, bufs, count, got, lpFlags, lflags,
                                    from, fromlen, ctl, ov, cr, tid, lpErrno);
-        ws2__evs_reenable(sk, (lflags & ws2__lx_MSG_OOB) ? FD_OOB : FD_READ);
-        ws2__tcpip_put(slot);
+        recv_reenable(sk, lflags);
         return r;
     } else
         err = ws2__iovs_build(&io, bufs, count);
@@ -152,21 +170,94 @@ static int do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
     }
     ws2__iovs_free(&io);
 out:
-    /* Any receive re-enables FD_READ (FD_OOB with MSG_OOB), even one that
-     * failed ("WSAEventSelect function"). */
-    ws2__evs_reenable(sk, (lflags & ws2__lx_MSG_OOB) ? FD_OOB : FD_READ);
-    /* The buffers hold the first part of a datagram that did not fit;
-     * WSARecvMsg reports that, and truncated control data, in its WSAMSG
-     * rather than as MSG_PARTIAL. */
-    int trunc = dgram && (mflags & ws2__lx_MSG_TRUNC);
-    if (!err && ctl)
-        trunc = ws2__msg_recv_done(sk, ctl->msg, ctl->buf, clen, mflags);
-    ws2__tcpip_put(slot);
+    recv_reenable(sk, lflags);
     if (err)
         return ws2__tcpip_fail(lpErrno, err);
-    *got = (DWORD)r;
-    *lpFlags = trunc && !ctl ? MSG_PARTIAL : 0;
-    return trunc ? ws2__tcpip_fail(lpErrno, WSAEMSGSIZE) : 0;
+    if (ctl) {
+        /* WSARecvMsg reports a datagram that did not fit, and truncated
+         * control data, in its WSAMSG rather than as MSG_PARTIAL. */
+        *got = (DWORD)r;
+        *lpFlags = 0;
+        return ws2__msg_recv_done(sk, ctl->msg, ctl->buf, clen, mflags)
+                   ? ws2__tcpip_fail(lpErrno, WSAEMSGSIZE)
+                   : 0;
+    }
+    return recv_done(sk, r, mflags, got, lpFlags, lpErrno);
+}
+
+/* ---- the usual receive, in a straight line ----
+ * One non-empty buffer, no flags, not overlapped; a stream, or a bound
+ * datagram socket with no port-unreachable to report. It makes do_recv's
+ * checks and returns RECV_SLOW when anything is unusual, before anything
+ * was received, or after a receive that do_recv repeats or answers the
+ * same way (interrupted; a port-unreachable, noted here first). */
+#define RECV_SLOW (-2)
+
+static int fast_recv_args(struct ws2__tsock *sk, const WSABUF *b,
+                          const DWORD *got, const DWORD *lpFlags,
+                          const struct sockaddr *from, const INT *fromlen)
+{
+    if (ws2__bad_ptr(b) || b->len == 0 || ws2__bad_ptr(b->buf) ||
+        ws2__bad_ptr(got) || ws2__bad_ptr(lpFlags) || *lpFlags != 0 ||
+        (from && (ws2__bad_ptr(fromlen) || *fromlen < min_addr_len(sk->af))) ||
+        atomic_load(&sk->shut_recv))
+        return 0;
+    if (sk->type == SOCK_STREAM)
+        return 1;
+    return atomic_load_explicit(&sk->bound, memory_order_relaxed) &&
+           !(atomic_load(&sk->udp_connreset) &&
+             atomic_load(&sk->pending_reset) > 0);
+}
+
+static int recv_fast(struct ws2__tsock *sk, LPWSABUF b, LPDWORD got,
+                     LPDWORD lpFlags, struct sockaddr *from, LPINT fromlen,
+                     LPINT lpErrno)
+{
+    if (!fast_recv_args(sk, b, got, lpFlags, from, fromlen))
+        return RECV_SLOW;
+    struct iovec v = {b->buf, b->len};
+    int nb = atomic_load(&sk->nonblocking), flen = from ? *fromlen : 0;
+    int mflags = 0;
+    ssize_t r;
+    if (!nb)
+        ws2__tcpip_block_begin(sk);
+    r = atomic_load(&sk->closing)
+            ? -EINTR
+            : ws2__lx_recvmsg(sk->fd, &v, 1, from, from ? &flen : NULL, 0,
+                              &mflags);
+    if (!nb)
+        ws2__tcpip_block_end(sk);
+    if (r == -ECONNREFUSED && sk->type != SOCK_STREAM)
+        ws2__tcpip_note_unreachable(sk);
+    if (r == -EINTR || (r == 0 && atomic_load(&sk->closing)) ||
+        (r == -ECONNREFUSED && sk->type != SOCK_STREAM))
+        return RECV_SLOW;
+    recv_reenable(sk, 0);
+    if (r < 0)
+        return ws2__tcpip_fail(lpErrno, recv_error(sk, r, nb));
+    if (from)
+        *fromlen = flen;
+    return recv_done(sk, r, mflags, got, lpFlags, lpErrno);
+}
+
+/* WSPRecv and WSPRecvFrom: the straight line first, when it may apply. */
+static int recv_call(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
+                     LPDWORD lpFlags, struct sockaddr *from, LPINT fromlen,
+                     LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                     LPWSATHREADID tid, LPINT lpErrno)
+{
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_use(s, &slot, lpErrno);
+    if (!sk)
+        return SOCKET_ERROR;
+    int r = RECV_SLOW;
+    if (count == 1 && !ws2__tcpip_overlapped(sk, ov, cr))
+        r = recv_fast(sk, bufs, got, lpFlags, from, fromlen, lpErrno);
+    if (r == RECV_SLOW)
+        r = do_recv(sk, s, bufs, count, got, lpFlags, from, fromlen, NULL, ov,
+                    cr, tid, lpErrno);
+    ws2__tcpip_put(slot);
+    return r;
 }
 
 int WSPAPI ws2__WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -175,9 +266,9 @@ int WSPAPI ws2__WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    return do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
-                   NULL, NULL, NULL, lpOverlapped, lpCompletionRoutine,
-                   lpThreadId, lpErrno);
+    return recv_call(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
+                     lpFlags, NULL, NULL, lpOverlapped, lpCompletionRoutine,
+                     lpThreadId, lpErrno);
 }
 
 int WSPAPI ws2__WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -188,9 +279,9 @@ int WSPAPI ws2__WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                                 lpCompletionRoutine,
                             LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    return do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
-                   lpFrom, lpFromlen, NULL, lpOverlapped, lpCompletionRoutine,
-                   lpThreadId, lpErrno);
+    return recv_call(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
+                     lpFlags, lpFrom, lpFromlen, lpOverlapped,
+                     lpCompletionRoutine, lpThreadId, lpErrno);
 }
 
 /* WSARecvMsg (msg.c): WSPRecvFrom with room for control data. */
@@ -201,6 +292,12 @@ int ws2__tcpip_recv_msg(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                         LPWSATHREADID tid, LPINT lpErrno)
 {
-    return do_recv(s, bufs, count, got, lpFlags, from, fromlen, ctl, ov, cr,
-                   tid, lpErrno);
+    struct ws2__slot *slot;
+    struct ws2__tsock *sk = ws2__tcpip_use(s, &slot, lpErrno);
+    if (!sk)
+        return SOCKET_ERROR;
+    int r = do_recv(sk, s, bufs, count, got, lpFlags, from, fromlen, ctl, ov,
+                    cr, tid, lpErrno);
+    ws2__tcpip_put(slot);
+    return r;
 }

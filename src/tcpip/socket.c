@@ -57,7 +57,7 @@ SOCKET WSPAPI ws2__WSPSocket(int af, int type, int protocol,
  * on a live socket unless the application set Windows' SO_REUSEADDR, so a
  * second plain bind to a bound address fails as on Windows. Windows does
  * let a socket bind over connections in TIME_WAIT: a closing stream turns
- * Linux's SO_REUSEADDR on (tsock_release, shutdown), its TIME_WAIT entry
+ * Linux's SO_REUSEADDR on (ws2__tcpip_release, shutdown), its TIME_WAIT entry
  * inherits it, and a plain bind that collides retries once with it on,
  * which Linux allows only against such entries and sockets that share. */
 static int bind_shared(struct ws2__tsock *sk, const struct sockaddr *name,

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 
 #include "config.h"
 #include "engine/engine.h"
@@ -67,7 +68,29 @@ struct ws2__tsock *ws2__tcpip_get(SOCKET s, struct ws2__slot **slot,
                                   int *err);
 static inline void ws2__tcpip_put(struct ws2__slot *slot)
 {
-    ws2__handle_unref(slot);
+    if (slot)
+        ws2__handle_unref(slot);
+}
+/* The handle's release hook, which also marks a slot as ours. */
+void ws2__tcpip_release(DWORD_PTR ctx);
+/* Like ws2__tcpip_get, for use inside the call only: when the calling
+ * thread's API call holds s, its reference is borrowed (*slot = NULL, no
+ * atomic operation); otherwise one is taken. ws2__tcpip_put releases
+ * either. Never for a reference that outlives the call (a request). */
+static inline struct ws2__tsock *ws2__tcpip_use(SOCKET s,
+                                                struct ws2__slot **slot,
+                                                int *err)
+{
+    int owned;
+    struct ws2__slot *sl = ws2__handle_borrow(s, &owned);
+    if (sl && sl->release == ws2__tcpip_release) {
+        *slot = owned ? sl : NULL;
+        return (struct ws2__tsock *)sl->ctx;
+    }
+    if (sl && owned)
+        ws2__handle_unref(sl);
+    *err = WSAENOTSOCK;
+    return NULL;
 }
 /* Wraps a new Linux fd in a socket object and a handle, made from the
  * catalog entry e. */
@@ -104,9 +127,27 @@ struct ws2__iovs {
     uint64_t total;
     struct iovec stack[WS2__IOV_STACK];
 };
-/* 0, WSAEFAULT (a buffer pointer that cannot be valid) or WSAENOBUFS. */
-int ws2__iovs_build(struct ws2__iovs *io, const WSABUF *bufs, DWORD count);
-void ws2__iovs_free(struct ws2__iovs *io);
+/* 0, WSAEFAULT (a buffer pointer that cannot be valid) or WSAENOBUFS.
+ * One non-empty buffer (the common case) is done inline. */
+int ws2__iovs_build_any(struct ws2__iovs *io, const WSABUF *bufs,
+                        DWORD count);
+static inline int ws2__iovs_build(struct ws2__iovs *io, const WSABUF *bufs,
+                                  DWORD count)
+{
+    if (count != 1 || bufs[0].len == 0 || ws2__bad_ptr(bufs[0].buf))
+        return ws2__iovs_build_any(io, bufs, count);
+    io->v = io->stack;
+    io->stack[0].iov_base = bufs[0].buf;
+    io->stack[0].iov_len = bufs[0].len;
+    io->n = 1;
+    io->total = bufs[0].len;
+    return 0;
+}
+static inline void ws2__iovs_free(struct ws2__iovs *io)
+{
+    if (io->v != io->stack)
+        free(io->v);
+}
 /* Records the port-unreachable errors Linux queued on a datagram socket. */
 void ws2__tcpip_note_unreachable(struct ws2__tsock *sk);
 /* An overlapped call: an overlapped socket and lpOverlapped or a routine
@@ -156,12 +197,32 @@ INT PASCAL ws2__msg_WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD got,
                                LPWSAOVERLAPPED ov,
                                LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
 
+/* One send, checked and translated once (send.c) for the immediate
+ * attempt and, overlapped, for the request. */
+struct ws2__sendop {
+    struct ws2__tsock *sk;
+    struct ws2__iovs io;
+    int lflags;
+    int use_to;    /* WSPSendTo: a missing lpTo is "no destination" */
+    unsigned tolen; /* 0: no destination */
+    unsigned char to[WS2__LX_ADDR_MAX]; /* the destination, Linux form */
+    const struct ws2__ctl *ctl; /* WSASendMsg's control data, or NULL */
+};
+
 /* overlapped.c: the overlapped forms of the send and receive calls (the
- * caller keeps its reference and releases it afterwards); ctl as above. */
-int ws2__tcpip_send_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,
-                       DWORD count, LPDWORD sent, int lflags,
-                       const struct sockaddr *to, int tolen,
-                       const struct ws2__ctl *ctl, LPWSAOVERLAPPED ov,
+ * caller keeps its reference and releases it afterwards). send_ov
+ * consumes op->io. */
+/* The WSA error of an immediate overlapped send that Linux refused (to:
+ * the call gave a destination). */
+int ws2__tcpip_send_now_error(const struct ws2__tsock *sk, ssize_t r,
+                              int to);
+/* An overlapped send may be tried at once: ov (and cr) are acceptable
+ * and no earlier send of the socket is queued. */
+int ws2__tcpip_ov_immediate_ok(const struct ws2__tsock *sk,
+                               LPWSAOVERLAPPED ov,
+                               LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+int ws2__tcpip_send_ov(struct ws2__sendop *op, SOCKET s, LPDWORD sent,
+                       LPWSAOVERLAPPED ov,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                        LPWSATHREADID tid, LPINT lpErrno);
 int ws2__tcpip_recv_ov(struct ws2__tsock *sk, SOCKET s, const WSABUF *bufs,

@@ -42,6 +42,9 @@ struct tf {
     void *base;          /* the window mapped now */
     size_t maplen;
     struct iovec tail;
+    /* The request's iovecs: head, a file window and the tail at most (the
+     * engine's request has room for one inline). */
+    struct iovec iov[3];
     int tail_queued;
     int map_err; /* -errno of a window that could not be mapped */
     DWORD flags; /* TF_* */
@@ -95,7 +98,7 @@ static int tf_more(struct ws2__req *r)
     struct tf *t = ((struct oreq *)r)->ext;
     ws2__file_unmap(t->base, t->maplen);
     t->base = NULL;
-    r->iov = r->iov_inline;
+    r->iov = t->iov;
     r->niov = 0;
     if (!t->map_err)
         tf_append(r, t);
@@ -211,13 +214,12 @@ static struct oreq *tf_request(SOCKET s, struct ws2__tsock *sk, struct tf *t,
     }
     o->slot = slot;
     o->sk = sk;
-    o->s = s;
     o->recv = WS2__DIR_SEND;
     o->ext = t;
     o->r.stream = 1;
     o->r.done = tf_done;
     o->r.more = tf_more;
-    o->r.iov = o->r.iov_inline;
+    o->r.iov = t->iov;
     if (bufs && bufs->HeadLength) {
         o->r.iov[0].iov_base = bufs->Head;
         o->r.iov[0].iov_len = bufs->HeadLength;
