@@ -84,8 +84,10 @@ struct msghdr *ws2__req_msg(struct ws2__req *r, int dir)
         m->msg_name = r->addr;
         m->msg_namelen = r->addrlen;
     }
-    m->msg_control = r->control;
-    m->msg_controllen = r->controllen;
+    if (r->x) {
+        m->msg_control = r->x->control;
+        m->msg_controllen = r->x->controllen;
+    }
     return m;
 }
 
@@ -101,7 +103,7 @@ int ws2__req_advance(struct ws2__req *r, size_t n)
         r->iov[0].iov_base = (char *)r->iov[0].iov_base + n;
         r->iov[0].iov_len -= n;
     }
-    if (r->niov == 0 && r->more && r->more(r))
+    if (r->niov == 0 && r->x && r->x->more && r->x->more(r))
         return 0;
     return r->niov == 0;
 }

@@ -41,8 +41,23 @@ struct ws2__req;
 typedef void (*ws2__req_done_fn)(struct ws2__req *r, int err, size_t bytes,
                                  int msg_flags);
 
+/* A request's rare parts, owned by the submitter. */
+struct ws2__req_x {
+    /* Ancillary data: a send's msg_control bytes, or room for a receive's,
+     * whose controllen becomes the bytes received. NULL and 0 for none. */
+    void *control;
+    size_t controllen;
+    /* A stream send whose bytes come in turns (TransmitFile's file
+     * windows), NULL otherwise: once iov has all gone, more(r) is called,
+     * under the queue's lock on any thread, and returns 1 after pointing
+     * iov/niov at the next bytes (at least one), or 0 when the request is
+     * complete. The request keeps its place at the head meanwhile, so
+     * nothing else on the socket goes between its bytes. */
+    int (*more)(struct ws2__req *r);
+};
+
 /* A request lives as long as it is outstanding, so its size is the
- * engine's memory per request (160 bytes on LP64): small fields first,
+ * engine's memory per request (168 bytes on LP64): small fields first,
  * packed. */
 struct ws2__req {
     /* Filled by the submitter. */
@@ -59,19 +74,10 @@ struct ws2__req {
     /* A send's Linux destination, or room for a receive's source. */
     _Alignas(8) unsigned char addr[WS2__REQ_ADDR];
     uint32_t niov;
-    /* Ancillary data: a send's msg_control bytes, or room for a receive's,
-     * whose controllen becomes the bytes received. NULL and 0 when there
-     * is none. */
-    void *control;
-    size_t controllen;
     ws2__req_done_fn done;
-    /* A stream send whose bytes come in turns (TransmitFile's file
-     * windows), NULL otherwise: once iov has all gone, more(r) is called,
-     * under the queue's lock on any thread, and returns 1 after pointing
-     * iov/niov at the next bytes (at least one), or 0 when the request is
-     * complete. The request keeps its place at the head meanwhile, so
-     * nothing else on the socket goes between its bytes. */
-    int (*more)(struct ws2__req *r);
+    /* What few requests need (NULL for the others, so that a request stays
+     * small): ancillary data, bytes in turns. */
+    struct ws2__req_x *x;
     /* Engine-private from here on. */
     struct ws2__req *next;
     struct ws2__ioq *q;

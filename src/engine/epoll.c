@@ -130,7 +130,8 @@ static void kick(struct ws2__ioq *q)
         int data = r->kind == WS2__REQ_DATA;
         if (res >= 0 && q->dir == WS2__DIR_RECV && data) {
             r->addrlen = m->msg_namelen;
-            r->controllen = m->msg_controllen;
+            if (r->x)
+                r->x->controllen = m->msg_controllen;
         }
         done[ndone].r = ws2__q_pop(q);
         done[ndone].res = res;

@@ -130,7 +130,8 @@ static void reap(uint64_t data, int res)
         struct msghdr *m = (struct msghdr *)(void *)r->msg;
         msg_flags = m->msg_flags;
         r->addrlen = m->msg_namelen;
-        r->controllen = m->msg_controllen;
+        if (r->x)
+            r->x->controllen = m->msg_controllen;
     }
     ws2__q_pop(q);
     /* The next request starts before this one is finished: finishing may

@@ -8,7 +8,7 @@
 
 #include "tcpip/tcpip.h"
 
-/* An outstanding request: 248 bytes on LP64 with the engine's part, one
+/* An outstanding request: 256 bytes on LP64 with the engine's part, one
  * allocation of 256 (the performance issue's budget). The socket's handle
  * is sk->handle; a routine's results are read from lpOverlapped when it
  * runs, as Windows' APC reads the I/O status block. */
@@ -27,8 +27,9 @@ struct oreq {
     void *bounce;
     uint32_t nuser;
     int recv;
-    void *ext; /* an extension function's state (extfn.c frees it) */
-    LPWSAMSG msg; /* WSARecvMsg: completed with the control data (msg.c) */
+    /* An extension function's state (extfn.c and transmit.c free it; it
+     * owns r.x then). Without it, r.x is a struct octl (overlapped.c). */
+    void *ext;
     struct iovec more[]; /* captured WSABUFs past the inline ones */
 };
 

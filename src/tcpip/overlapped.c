@@ -11,7 +11,7 @@
  * provider: WPUCompleteOverlappedRequest for events, WPUQueueApc for
  * routines (run in the starting thread's next alertable wait).
  * WSASendMsg and WSARecvMsg (msg.c) take the same paths with their control
- * data beside (struct ws2__ctl): a request carries it in r.control, and a
+ * data beside (struct ws2__ctl): a request carries it in r.x, and a
  * receive completes its WSAMSG before the completion is delivered.
  * lpOverlapped->Internal holds STATUS_PENDING, then the WSA error (0 for
  * success); InternalHigh the byte count; Offset the flags (MSG_PARTIAL).
@@ -25,6 +25,14 @@
 #include "tcpip/oreq.h"
 
 
+/* A WSASendMsg or WSARecvMsg request's control data, and the WSAMSG a
+ * receive completes: one allocation, hung on r.x. */
+struct octl {
+    struct ws2__req_x x; /* first */
+    LPWSAMSG msg;
+    _Alignas(8) unsigned char data[];
+};
+
 static void oreq_free(struct oreq *o)
 {
     int e;
@@ -33,7 +41,8 @@ static void oreq_free(struct oreq *o)
     if (o->tid.ThreadHandle)
         ws2__tcpip_upcalls.lpWPUCloseThread(&o->tid, &e);
     free(o->bounce);
-    free(o->r.control);
+    if (!o->ext)
+        free(o->r.x); /* a struct octl, first member x */
     free(o);
 }
 
@@ -234,11 +243,12 @@ static void done(struct ws2__req *r, int lerr, size_t bytes, int msg_flags)
     } else if (o->recv) {
         if (o->bounce)
             ws2__lx_scatter(o->more, o->nuser, o->bounce, bytes);
-        if (o->msg) {
-            /* Truncation is in the WSAMSG; the flags stay 0 (Wine's
-             * test_ip_pktinfo, which passes on Windows). */
-            if (ws2__msg_recv_done(o->sk, o->msg, r->control, r->controllen,
-                                   msg_flags))
+        if (r->x && !o->ext) {
+            /* WSARecvMsg: truncation is in the WSAMSG; the flags stay 0
+             * (Wine's test_ip_pktinfo, which passes on Windows). */
+            struct octl *c = (struct octl *)(void *)r->x;
+            if (ws2__msg_recv_done(o->sk, c->msg, c->x.control,
+                                   c->x.controllen, msg_flags))
                 err = WSAEMSGSIZE;
         } else if (o->sk->type != SOCK_STREAM &&
                    (msg_flags & ws2__lx_MSG_TRUNC)) {
@@ -308,13 +318,16 @@ static int attach_ctl(struct oreq *o, const struct ws2__ctl *ctl)
 {
     if (!ctl)
         return 0;
-    o->r.control = malloc(ctl->len ? ctl->len : 1);
-    if (!o->r.control)
+    struct octl *c = malloc(sizeof(*c) + (ctl->len ? ctl->len : 1));
+    if (!c)
         return WSAENOBUFS;
     if (!o->recv)
-        memcpy(o->r.control, ctl->buf, ctl->len);
-    o->r.controllen = ctl->len;
-    o->msg = ctl->msg;
+        memcpy(c->data, ctl->buf, ctl->len);
+    c->x.control = c->data;
+    c->x.controllen = ctl->len;
+    c->x.more = NULL;
+    c->msg = ctl->msg;
+    o->r.x = &c->x;
     return 0;
 }
 

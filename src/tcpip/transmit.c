@@ -6,7 +6,7 @@
  *
  * The file goes in windows mapped read-only (src/sync/file.c) that the
  * engine sends like any buffer - sendmsg with MSG_DONTWAIT, or io_uring's
- * SENDMSG - asking for the next window when one has gone (ws2__req.more).
+ * SENDMSG - asking for the next window when one has gone (ws2__req_x.more).
  * So a blocking socket never blocks the reaper (sendfile(2) has no
  * MSG_DONTWAIT and would need the socket's O_NONBLOCK toggled under other
  * threads' calls), a request in the kernel is cancelled as any send is,
@@ -45,6 +45,7 @@ struct tf {
     /* The request's iovecs: head, a file window and the tail at most (the
      * engine's request has room for one inline). */
     struct iovec iov[3];
+    struct ws2__req_x x; /* the request's more: tf_more */
     int tail_queued;
     int map_err; /* -errno of a window that could not be mapped */
     DWORD flags; /* TF_* */
@@ -92,7 +93,7 @@ static void tf_append(struct ws2__req *r, struct tf *t)
     }
 }
 
-/* The engine's ws2__req.more: the previous window has gone. */
+/* The engine's ws2__req_x.more: the previous window has gone. */
 static int tf_more(struct ws2__req *r)
 {
     struct tf *t = ((struct oreq *)r)->ext;
@@ -134,6 +135,7 @@ static void tf_done(struct ws2__req *r, int lerr, size_t bytes,
         err = (DWORD)ws2__tcpip_disconnect(o->sk, t->flags);
     tf_free(t);
     o->ext = NULL;
+    o->r.x = NULL;
     ws2__oreq_deliver(o, err, (DWORD)bytes, 0);
 }
 
@@ -218,7 +220,8 @@ static struct oreq *tf_request(SOCKET s, struct ws2__tsock *sk, struct tf *t,
     o->ext = t;
     o->r.stream = 1;
     o->r.done = tf_done;
-    o->r.more = tf_more;
+    t->x.more = tf_more;
+    o->r.x = &t->x;
     o->r.iov = t->iov;
     if (bufs && bufs->HeadLength) {
         o->r.iov[0].iov_base = bufs->Head;
@@ -229,6 +232,7 @@ static struct oreq *tf_request(SOCKET s, struct ws2__tsock *sk, struct tf *t,
     if (t->map_err) {
         *err = ws2__wsa_error(-t->map_err, WS2__OP_ANY);
         o->ext = NULL;
+        o->r.x = NULL;
         ws2__oreq_free(o);
         return NULL;
     }
