@@ -68,8 +68,8 @@ static BOOL fail(int err)
     return FALSE;
 }
 
-static struct oreq *ext_new(SOCKET s, struct ws2__tsock *sk, int dir,
-                            int *err)
+/* A request on s (its socket is then oreq_sk(o)). */
+static struct oreq *ext_new(SOCKET s, int dir, int *err)
 {
     struct oreq *o = calloc(1, sizeof(*o));
     struct ext *x = calloc(1, sizeof(*x));
@@ -83,7 +83,6 @@ static struct oreq *ext_new(SOCKET s, struct ws2__tsock *sk, int dir,
         return NULL;
     }
     o->slot = slot;
-    o->sk = sk;
     o->recv = dir;
     o->ext = x;
     o->r.iov = o->r.iov_inline;
@@ -197,7 +196,7 @@ static void accept_done(struct ws2__req *r, int lerr, size_t bytes,
     struct oreq *o = (struct oreq *)r;
     struct ext *x = o->ext;
     struct ws2__tsock *ask = x->ask;
-    int closing = atomic_load(&o->sk->closing) || atomic_load(&ask->closing);
+    int closing = atomic_load(&oreq_sk(o)->closing) || atomic_load(&ask->closing);
     if (x->phase == 1) {
         DWORD err = 0;
         if (lerr < 0)
@@ -323,7 +322,7 @@ static BOOL PASCAL ext_AcceptEx(SOCKET ls, SOCKET as, PVOID buf, DWORD rdlen,
     if (!err && ws2__engine_start())
         err = WSAENOBUFS;
     struct oreq *o = NULL;
-    if (!err && !(o = ext_new(ls, lsk, WS2__DIR_RECV, &err)))
+    if (!err && !(o = ext_new(ls, WS2__DIR_RECV, &err)))
         atomic_store(&ask->ext_busy, 0);
     ws2__tcpip_put(lslot);
     if (err) {
@@ -379,7 +378,7 @@ static VOID PASCAL ext_GetAcceptExSockaddrs(PVOID buf, DWORD rdlen,
 
 static void connect_finish(struct oreq *o, DWORD err, DWORD bytes)
 {
-    atomic_store(&o->sk->ext_busy, 0);
+    atomic_store(&oreq_sk(o)->ext_busy, 0);
     free(o->ext);
     o->ext = NULL;
     ws2__oreq_deliver(o, err, bytes, 0);
@@ -391,7 +390,7 @@ static void connect_done(struct ws2__req *r, int lerr, size_t bytes,
     (void)msg_flags;
     struct oreq *o = (struct oreq *)r;
     struct ext *x = o->ext;
-    struct ws2__tsock *sk = o->sk;
+    struct ws2__tsock *sk = oreq_sk(o);
     DWORD err = 0;
     if (lerr < 0) {
         if (lerr == -ECANCELED || atomic_load(&sk->closing))
@@ -481,7 +480,7 @@ static BOOL PASCAL ext_ConnectEx(SOCKET s, const struct sockaddr *name,
     if (!err && ws2__engine_start())
         err = WSAENOBUFS;
     struct oreq *o = NULL;
-    if (!err && !(o = ext_new(s, sk, WS2__DIR_SEND, &err)))
+    if (!err && !(o = ext_new(s, WS2__DIR_SEND, &err)))
         atomic_store(&sk->ext_busy, 0);
     if (!err && ws2__lx_addr_in(name, namelen, o->r.addr, &o->r.addrlen)) {
         free(o->ext);

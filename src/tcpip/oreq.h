@@ -8,14 +8,13 @@
 
 #include "tcpip/tcpip.h"
 
-/* An outstanding request: 256 bytes on LP64 with the engine's part, one
+/* An outstanding request: 248 bytes on LP64 with the engine's part, one
  * allocation of 256 (the performance issue's budget). The socket's handle
  * is sk->handle; a routine's results are read from lpOverlapped when it
  * runs, as Windows' APC reads the I/O status block. */
 struct oreq {
     struct ws2__req r; /* first: the engine's part */
     struct ws2__slot *slot; /* keeps the socket, and its fd, alive */
-    struct ws2__tsock *sk;
     LPWSAOVERLAPPED ov;
     LPWSAOVERLAPPED_COMPLETION_ROUTINE cr;
     WSATHREADID tid; /* the starting thread, referenced */
@@ -32,6 +31,13 @@ struct oreq {
     void *ext;
     struct iovec more[]; /* captured WSABUFs past the inline ones */
 };
+
+/* The request's socket: its slot's context (the slot is referenced as
+ * long as the request lives), so the request needs no pointer of its own. */
+static inline struct ws2__tsock *oreq_sk(const struct oreq *o)
+{
+    return (struct ws2__tsock *)o->slot->ctx;
+}
 
 void ws2__oreq_free(struct oreq *o);
 /* Tells the application (event, routine or port); consumes o. */

@@ -90,7 +90,7 @@ static void deliver(struct oreq *o, DWORD err, DWORD bytes, DWORD flags)
         return;
     }
     o->ov->Offset = flags;
-    WPUCompleteOverlappedRequest(o->sk->handle, o->ov, err, bytes, &e);
+    WPUCompleteOverlappedRequest(oreq_sk(o)->handle, o->ov, err, bytes, &e);
     oreq_free(o);
 }
 
@@ -208,7 +208,7 @@ void ws2__tcpip_complete_now(SOCKET s, LPWSAOVERLAPPED ov,
 
 static DWORD map_error(struct oreq *o, int lerr)
 {
-    struct ws2__tsock *sk = o->sk;
+    struct ws2__tsock *sk = oreq_sk(o);
     if (lerr == -ECANCELED || atomic_load(&sk->closing))
         return WSA_OPERATION_ABORTED;
     if (!o->recv && lerr == -EPIPE)
@@ -221,14 +221,14 @@ static int match_resubmit(struct oreq *o, int lerr)
 {
     /* A port-unreachable on a UDP socket with SIO_UDP_CONNRESET off is
      * not an answer: the receive goes on waiting. */
-    if (!(o->recv && o->sk->type != SOCK_STREAM && lerr == -ECONNREFUSED))
+    if (!(o->recv && oreq_sk(o)->type != SOCK_STREAM && lerr == -ECONNREFUSED))
         return 0;
-    ws2__tcpip_note_unreachable(o->sk);
-    if (atomic_load(&o->sk->udp_connreset)) {
-        atomic_fetch_sub(&o->sk->pending_reset, 1);
+    ws2__tcpip_note_unreachable(oreq_sk(o));
+    if (atomic_load(&oreq_sk(o)->udp_connreset)) {
+        atomic_fetch_sub(&oreq_sk(o)->pending_reset, 1);
         return 0;
     }
-    return ws2__engine_submit(&o->sk->es, WS2__DIR_RECV, &o->r) == 0;
+    return ws2__engine_submit(&oreq_sk(o)->es, WS2__DIR_RECV, &o->r) == 0;
 }
 
 /* The engine's answer, on any thread. */
@@ -247,10 +247,10 @@ static void done(struct ws2__req *r, int lerr, size_t bytes, int msg_flags)
             /* WSARecvMsg: truncation is in the WSAMSG; the flags stay 0
              * (Wine's test_ip_pktinfo, which passes on Windows). */
             struct octl *c = (struct octl *)(void *)r->x;
-            if (ws2__msg_recv_done(o->sk, c->msg, c->x.control,
+            if (ws2__msg_recv_done(oreq_sk(o), c->msg, c->x.control,
                                    c->x.controllen, msg_flags))
                 err = WSAEMSGSIZE;
-        } else if (o->sk->type != SOCK_STREAM &&
+        } else if (oreq_sk(o)->type != SOCK_STREAM &&
                    (msg_flags & ws2__lx_MSG_TRUNC)) {
             err = WSAEMSGSIZE;
             flags = MSG_PARTIAL;
@@ -258,8 +258,8 @@ static void done(struct ws2__req *r, int lerr, size_t bytes, int msg_flags)
         if (o->from)
             ws2__lx_addr_out(r->addr, r->addrlen, o->from, o->fromlen);
     }
-    if (!o->recv && !err && o->sk->type == SOCK_STREAM)
-        atomic_store(&o->sk->connected, 1);
+    if (!o->recv && !err && oreq_sk(o)->type == SOCK_STREAM)
+        atomic_store(&oreq_sk(o)->connected, 1);
     deliver(o, err, (DWORD)bytes, flags);
 }
 
@@ -280,7 +280,6 @@ static struct oreq *oreq_new(struct ws2__tsock *sk, SOCKET s,
         return NULL;
     }
     o->slot = slot;
-    o->sk = sk;
     o->recv = recv;
     o->r.stream = !dgram;
     o->r.done = done;
@@ -350,7 +349,7 @@ static int start(struct oreq *o, LPWSAOVERLAPPED ov,
      * so a reused event means this request. */
     if (!cr && ov->hEvent)
         ws2__event_reset((WSAEVENT)((uintptr_t)ov->hEvent & ~(uintptr_t)1));
-    if (ws2__engine_submit(&o->sk->es, o->recv, &o->r) != 0) {
+    if (ws2__engine_submit(&oreq_sk(o)->es, o->recv, &o->r) != 0) {
         oreq_free(o);
         __atomic_store_n(&ov->Internal, (ULONG_PTR)WSAEWOULDBLOCK,
                          __ATOMIC_RELEASE);

@@ -108,7 +108,7 @@ static int tf_more(struct ws2__req *r)
 
 static DWORD tf_error(struct oreq *o, int lerr)
 {
-    struct ws2__tsock *sk = o->sk;
+    struct ws2__tsock *sk = oreq_sk(o);
     if (lerr == -ECANCELED || atomic_load(&sk->closing))
         return WSA_OPERATION_ABORTED;
     if (lerr == -EPIPE)
@@ -132,7 +132,7 @@ static void tf_done(struct ws2__req *r, int lerr, size_t bytes,
         ws2__file_seek(t->fd, t->pointer, SEEK_SET);
     /* TF_DISCONNECT: once everything has been handed to the transport. */
     if (!err && (t->flags & TF_DISCONNECT))
-        err = (DWORD)ws2__tcpip_disconnect(o->sk, t->flags);
+        err = (DWORD)ws2__tcpip_disconnect(oreq_sk(o), t->flags);
     tf_free(t);
     o->ext = NULL;
     o->r.x = NULL;
@@ -204,7 +204,7 @@ static int tf_file(struct tf *t, HANDLE file, DWORD count, LPOVERLAPPED ov)
 
 /* A request holding the head, the first window and (when it is the last)
  * the tail; or NULL with *err. */
-static struct oreq *tf_request(SOCKET s, struct ws2__tsock *sk, struct tf *t,
+static struct oreq *tf_request(SOCKET s, struct tf *t,
                                const TRANSMIT_FILE_BUFFERS *bufs, int *err)
 {
     struct oreq *o = calloc(1, sizeof(*o));
@@ -215,7 +215,6 @@ static struct oreq *tf_request(SOCKET s, struct ws2__tsock *sk, struct tf *t,
         return NULL;
     }
     o->slot = slot;
-    o->sk = sk;
     o->recv = WS2__DIR_SEND;
     o->ext = t;
     o->r.stream = 1;
@@ -316,7 +315,7 @@ BOOL PASCAL ws2__tcpip_TransmitFile(SOCKET s, HANDLE hFile, DWORD count,
             err = WSAEINVAL;
     }
     if (!err)
-        o = tf_request(s, sk, t, bufs, &err);
+        o = tf_request(s, t, bufs, &err);
     if (err)
         tf_free(t);
     else
