@@ -59,13 +59,19 @@ WSAEVENT ws2__event_create(int *err)
     return (WSAEVENT)(uintptr_t)s;
 }
 
-struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev)
+/* Inline for set and reset, which completions call. */
+static inline struct ws2__slot *event_ref(WSAEVENT h, struct ws2__event **ev)
 {
     /* Sockets share the table; only our release hook marks an event. */
     struct ws2__slot *slot = ws2__handle_ref_kind(to_handle(h), event_release);
     if (slot)
         *ev = (struct ws2__event *)slot->ctx;
     return slot;
+}
+
+struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev)
+{
+    return event_ref(h, ev);
 }
 
 struct ws2__slot *ws2__waitable_ref(HANDLE h, struct ws2__event **ev)
@@ -100,7 +106,8 @@ static void wake_waiters(struct ws2__event *e)
     pthread_mutex_unlock(&e->lock);
 }
 
-void ws2__event_signal(struct ws2__event *e)
+/* Inline for ws2__event_set, which completions call. */
+static inline void event_signal(struct ws2__event *e)
 {
     uint32_t s = atomic_load(&e->state);
     int changed = 0;
@@ -118,13 +125,18 @@ void ws2__event_signal(struct ws2__event *e)
         wake_waiters(e);
 }
 
+void ws2__event_signal(struct ws2__event *e)
+{
+    event_signal(e);
+}
+
 int ws2__event_set(WSAEVENT h)
 {
     struct ws2__event *e;
-    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    struct ws2__slot *slot = event_ref(h, &e);
     if (!slot)
         return WSA_INVALID_HANDLE;
-    ws2__event_signal(e);
+    event_signal(e);
     ws2__handle_unref(slot);
     return 0;
 }
@@ -132,7 +144,7 @@ int ws2__event_set(WSAEVENT h)
 int ws2__event_reset(WSAEVENT h)
 {
     struct ws2__event *e;
-    struct ws2__slot *slot = ws2__event_ref(h, &e);
+    struct ws2__slot *slot = event_ref(h, &e);
     if (!slot)
         return WSA_INVALID_HANDLE;
     /* Nobody's wait can be satisfied by a reset: no wake-up. */
