@@ -48,18 +48,6 @@ static int addr_len(int af)
 }
 
 /* Has a local address (Linux binds nothing before bind/connect). */
-static int is_bound(struct ws2__tsock *sk)
-{
-    SOCKADDR_STORAGE ss;
-    int len = sizeof(ss);
-    if (ws2__lx_sockname(sk->fd, &ss, &len, 0))
-        return 0;
-    u_short port = ss.ss_family == AF_INET6
-                       ? ((SOCKADDR_IN6 *)&ss)->sin6_port
-                       : ((SOCKADDR_IN *)&ss)->sin_port;
-    return port != 0;
-}
-
 /* The extension functions report through the thread's last error, as
  * Windows' mswsock does. */
 static BOOL fail(int err)
@@ -291,7 +279,7 @@ static int accept_check(struct ws2__tsock *lsk, struct ws2__tsock *ask,
      * nor already waiting in another AcceptEx; and of the same family. */
     if (ask->af != lsk->af || ask == lsk || atomic_load(&ask->listening) ||
         atomic_load(&ask->connected) || atomic_load(&ask->connecting) ||
-        is_bound(ask))
+        ws2__tcpip_bound(ask))
         return WSAEINVAL;
     return 0;
 }
@@ -455,7 +443,7 @@ static int connect_check(struct ws2__tsock *sk, const struct sockaddr *name,
         return WSAEISCONN;
     if (atomic_load(&sk->connecting))
         return WSAEALREADY;
-    if (!is_bound(sk))
+    if (!ws2__tcpip_bound(sk))
         return WSAEINVAL;
     return 0;
 }

@@ -18,21 +18,6 @@ static int min_addr_len(int af)
     return af == AF_INET6 ? (int)sizeof(SOCKADDR_IN6) : (int)sizeof(SOCKADDR_IN);
 }
 
-static int is_bound(struct ws2__tsock *sk)
-{
-    if (atomic_load_explicit(&sk->bound, memory_order_relaxed))
-        return 1;
-    SOCKADDR_STORAGE ss;
-    int len = sizeof(ss);
-    if (ws2__lx_sockname(sk->fd, &ss, &len, 0))
-        return 0;
-    u_short port = ss.ss_family == AF_INET6 ? ((SOCKADDR_IN6 *)&ss)->sin6_port
-                                            : ((SOCKADDR_IN *)&ss)->sin_port;
-    if (port)
-        atomic_store(&sk->bound, 1);
-    return port != 0;
-}
-
 static int recv_error(const struct ws2__tsock *sk, ssize_t r, int nb)
 {
     if (atomic_load(&sk->closing))
@@ -115,7 +100,7 @@ static int do_recv(struct ws2__tsock *sk, SOCKET s, LPWSABUF bufs,
         err = WSAEOPNOTSUPP;
     else if (atomic_load(&sk->shut_recv))
         err = WSAESHUTDOWN;
-    else if (dgram && !is_bound(sk))
+    else if (dgram && !ws2__tcpip_bound(sk))
         err = WSAEINVAL;
     else if (dgram && atomic_load(&sk->udp_connreset) &&
              atomic_load(&sk->pending_reset) > 0) {

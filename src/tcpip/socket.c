@@ -426,3 +426,22 @@ int WSPAPI ws2__WSPGetPeerName(SOCKET s, struct sockaddr *name, LPINT namelen,
 {
     return name_query(s, name, namelen, lpErrno, 1);
 }
+
+/* Bound: by bind, or implicitly by a send, connect or listen. The kernel
+ * is asked until the answer is yes, which is kept in sk->bound (a reused
+ * socket, DisconnectEx's TF_REUSE_SOCKET, clears it with its new
+ * descriptor). */
+int ws2__tcpip_bound(struct ws2__tsock *sk)
+{
+    if (atomic_load_explicit(&sk->bound, memory_order_relaxed))
+        return 1;
+    SOCKADDR_STORAGE ss;
+    int len = sizeof(ss);
+    if (ws2__lx_sockname(sk->fd, &ss, &len, 0))
+        return 0;
+    u_short port = ss.ss_family == AF_INET6 ? ((SOCKADDR_IN6 *)&ss)->sin6_port
+                                            : ((SOCKADDR_IN *)&ss)->sin_port;
+    if (port)
+        atomic_store(&sk->bound, 1);
+    return port != 0;
+}

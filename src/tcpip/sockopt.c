@@ -204,16 +204,6 @@ static int check_fit(const struct ws2__tsock *sk, int level, int name)
     return 0;
 }
 
-static int is_bound(const struct ws2__tsock *sk)
-{
-    SOCKADDR_STORAGE ss;
-    int len = sizeof(ss);
-    if (ws2__lx_sockname(sk->fd, &ss, &len, 0))
-        return 0;
-    return (ss.ss_family == AF_INET6 ? ((SOCKADDR_IN6 *)&ss)->sin6_port
-                                     : ((SOCKADDR_IN *)&ss)->sin_port) != 0;
-}
-
 static int set_membership(struct ws2__tsock *sk, int level, int name,
                           const char *optval, int optlen)
 {
@@ -351,7 +341,7 @@ static int set_option(struct ws2__tsock *sk, int level, int name,
         return lx_err(ws2__lx_set_dontfrag(sk->fd, level == IPPROTO_IPV6, v));
     if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && sk->af == AF_INET)
         /* Windows takes it on an IPv4 socket until bind (Wine sock.c). */
-        return is_bound(sk) ? WSAEINVAL : 0;
+        return ws2__tcpip_bound(sk) ? WSAEINVAL : 0;
     int bit = pktinfo_bit(level, name);
     if (bit) {
         if (v)

@@ -209,6 +209,9 @@ struct ws2__sendop {
     const struct ws2__ctl *ctl; /* WSASendMsg's control data, or NULL */
 };
 
+/* socket.c: the socket has a local address (see there). */
+int ws2__tcpip_bound(struct ws2__tsock *sk);
+
 /* overlapped.c: the overlapped forms of the send and receive calls (the
  * caller keeps its reference and releases it afterwards). send_ov
  * consumes op->io. */
