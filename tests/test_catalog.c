@@ -947,7 +947,7 @@ static void test_concurrent_writers(void **state)
     assert_int_equal(install(999, "/last.so", &p, 1), 0);
     assert_int_equal(deinstall(999), 0);
     assert_int_equal(access(stale, F_OK), -1);
-    size_t len;
+    size_t len = 0;
     char *text = read_text(cat_path, &len);
     assert_non_null(text);
     struct ws2__cat c;
@@ -1048,7 +1048,7 @@ static int stderr_lines(void (*fn)(void))
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
-    size_t len;
+    size_t len = 0;
     char *text = read_text(p, &len);
     unlink(p);
     int lines = 0;
@@ -1098,7 +1098,7 @@ static void test_corrupt_file(void **state)
     const char *junk = "ws2posix-catalog 1\nnext-id 1005\nentry 1001\n";
     write_text(cat_path, junk, strlen(junk));
     assert_int_equal(stderr_lines(broken_calls), 1);
-    size_t len;
+    size_t len = 0;
     char *text = read_text(cat_path, &len);
     assert_int_equal(len, strlen(junk));
     free(text);
@@ -1180,7 +1180,7 @@ static void test_format_round_trip(void **state)
     snprintf(e.path, sizeof(e.path), "/p \"q\"\\\x01\xc3\xa9");
     assert_int_equal(ws2__cat_push(&c, &e), 0);
     c.next_id = 2001;
-    size_t len;
+    size_t len = 0;
     char *text = ws2__cat_format(&c, &len);
     assert_non_null(text);
     struct ws2__cat d;
@@ -1204,7 +1204,7 @@ static void test_parse_errors(void **state)
     (void)state;
     struct ws2__cat c;
     assert_int_equal(ws2__cat_builtin(&c), 0);
-    size_t len;
+    size_t len = 0;
     char *good = ws2__cat_format(&c, &len);
     ws2__cat_free(&c);
     char why[256];

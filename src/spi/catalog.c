@@ -108,8 +108,9 @@ static void report(const char *path, const char *why)
 {
     static char last[1200];
     char msg[sizeof(last)];
+    /* Bounded so that the message always fits: a longer path is cut. */
     snprintf(msg, sizeof(msg),
-             "ws2posix: catalog %s: %s (catalog functions fail with "
+             "ws2posix: catalog %.800s: %.200s (catalog functions fail with "
              "WSANO_RECOVERY, WSASocket with WSAEPROVIDERFAILEDINIT; "
              "'ws2catalog reset' restores the built-in catalog)",
              path, why);
