@@ -838,6 +838,12 @@ BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
 #ifndef STATUS_PENDING
 #define STATUS_PENDING ((DWORD)0x00000103L)
 #endif
+/* Internal of an AcceptEx whose address blocks are too short, once a
+ * connection arrives (Windows' NTSTATUS, kept as is): WSAGetOverlappedResult
+ * reports WSAEFAULT, GetOverlappedResult ERROR_INSUFFICIENT_BUFFER. */
+#ifndef STATUS_BUFFER_TOO_SMALL
+#define STATUS_BUFFER_TOO_SMALL ((DWORD)0xC0000023L)
+#endif
 /* An acquire load: a thread that sees the request complete also sees its
  * InternalHigh, which the completion wrote first. */
 #ifndef HasOverlappedIoCompleted

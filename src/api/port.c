@@ -81,6 +81,8 @@ DWORD ws2__win32_error(DWORD wsa)
         return ERROR_NOACCESS;
     case WSAEINVAL:
         return ERROR_INVALID_PARAMETER;
+    case STATUS_BUFFER_TOO_SMALL: /* kept as an NTSTATUS (AcceptEx) */
+        return ERROR_INSUFFICIENT_BUFFER;
     default: /* WSA_OPERATION_ABORTED is ERROR_OPERATION_ABORTED (995) */
         return wsa;
     }

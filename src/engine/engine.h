@@ -34,8 +34,15 @@ enum { WS2__DIR_SEND = 0, WS2__DIR_RECV = 1 };
  * accept request sits in a listening socket's receive queue and ends with
  * the new connection's fd as its result (the peer's Linux address in addr);
  * a connect request sits in the send queue and connects to addr, ending
- * with 0 or the connection's error. */
-enum { WS2__REQ_DATA = 0, WS2__REQ_ACCEPT = 1, WS2__REQ_CONNECT = 2 };
+ * with 0 or the connection's error; a ready request sits in the receive
+ * queue and ends with 0 once the socket is readable (for a listener: a
+ * connection is queued), taking nothing. */
+enum {
+    WS2__REQ_DATA = 0,
+    WS2__REQ_ACCEPT = 1,
+    WS2__REQ_CONNECT = 2,
+    WS2__REQ_READY = 3
+};
 
 struct ws2__req;
 typedef void (*ws2__req_done_fn)(struct ws2__req *r, int err, size_t bytes,

@@ -61,6 +61,13 @@ static void nb_end(int fd, int fl)
 static int try_conn(struct ws2__ioq *q, struct ws2__req *r)
 {
     int fd = q->es->fd, res;
+    if (r->kind == WS2__REQ_READY) {
+        struct pollfd p = {fd, POLLIN, 0};
+        res = poll(&p, 1, 0);
+        if (res < 0)
+            return -errno;
+        return res == 0 ? -EAGAIN : 0;
+    }
     if (r->kind == WS2__REQ_CONNECT && r->started) {
         struct pollfd p = {fd, POLLOUT, 0};
         res = poll(&p, 1, 0);

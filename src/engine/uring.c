@@ -26,6 +26,8 @@ static void prep(struct ws2__ioq *q, struct ws2__req *r)
     while (!(sqe = io_uring_get_sqe(&ring)))
         io_uring_submit(&ring);
     int fd = q->es->fd;
+    if (r->kind == WS2__REQ_READY)
+        r->polling = 1; /* its only step */
     if (r->polling) {
         io_uring_prep_poll_add(sqe, fd,
                                q->dir == WS2__DIR_SEND ? POLLOUT : POLLIN);
@@ -94,7 +96,9 @@ static void reap(uint64_t data, int res)
     pthread_mutex_lock(&q->lock);
     if (data & TAG_POLL) {
         r->polling = 0;
-        if (!r->cancelled && res >= 0 && r->started) {
+        if (!r->cancelled && res >= 0 && r->kind == WS2__REQ_READY) {
+            res = 0;
+        } else if (!r->cancelled && res >= 0 && r->started) {
             /* A connect under way is never issued twice: its outcome is
              * the socket's error once it is writable. */
             res = ws2__so_error(q->es->fd);

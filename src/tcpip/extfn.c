@@ -185,6 +185,21 @@ static void accept_done(struct ws2__req *r, int lerr, size_t bytes,
     struct ext *x = o->ext;
     struct ws2__tsock *ask = x->ask;
     int closing = atomic_load(&oreq_sk(o)->closing) || atomic_load(&ask->closing);
+    if (r->kind == WS2__REQ_READY) {
+        /* A connection is queued, and stays queued for another accept:
+         * the address blocks cannot hold its addresses. */
+        if (lerr < 0)
+            accept_finish(o, lerr == -ECANCELED || closing
+                                 ? WSA_OPERATION_ABORTED
+                                 : (DWORD)ws2__wsa_error(-lerr,
+                                                         WS2__OP_ACCEPT),
+                          0);
+        else
+            accept_finish(o, closing ? WSA_OPERATION_ABORTED
+                                     : STATUS_BUFFER_TOO_SMALL,
+                          0);
+        return;
+    }
     if (x->phase == 1) {
         DWORD err = 0;
         if (lerr < 0)
@@ -264,15 +279,8 @@ static int accept_check(struct ws2__tsock *lsk, struct ws2__tsock *ask,
         return WSAEFAULT;
     if (rlen == 0)
         return WSAEFAULT;
-    /* Microsoft's AcceptEx page: each address block is at least 16 bytes
-     * more than the transport's maximum address length. Windows lets a
-     * shorter non-empty block pend and fails the request with
-     * ERROR_INSUFFICIENT_BUFFER when a connection arrives, leaving the
-     * connection queued; the engine cannot wait for a connection without
-     * taking it, so such a block is refused at once. */
-    DWORD need = (DWORD)addr_len(lsk->af) + 16;
-    if ((llen != 0 && llen < need) || rlen < need)
-        return WSAEINVAL;
+    /* A block shorter than the maximum address + 16 pends all the same
+     * (see short_blocks). */
     if ((uint64_t)rdlen + llen + rlen > 0x7fffffff)
         return WSAEINVAL;
     /* The accept socket must be unused: not bound, connected, listening,
@@ -282,6 +290,18 @@ static int accept_check(struct ws2__tsock *lsk, struct ws2__tsock *ask,
         ws2__tcpip_bound(ask))
         return WSAEINVAL;
     return 0;
+}
+
+/* Microsoft's AcceptEx page: each address block is at least 16 bytes more
+ * than the transport's maximum address length. Windows lets a shorter
+ * non-empty block pend, and fails the request with STATUS_BUFFER_TOO_SMALL
+ * (ERROR_INSUFFICIENT_BUFFER) when a connection arrives, leaving that
+ * connection queued for the next accept (Wine's test_AcceptEx, run on
+ * Windows). Such a request waits for readiness only. */
+static int short_blocks(const struct ws2__tsock *lsk, DWORD llen, DWORD rlen)
+{
+    DWORD need = (DWORD)addr_len(lsk->af) + 16;
+    return (llen != 0 && llen < need) || rlen < need;
 }
 
 static BOOL PASCAL ext_AcceptEx(SOCKET ls, SOCKET as, PVOID buf, DWORD rdlen,
@@ -312,6 +332,7 @@ static BOOL PASCAL ext_AcceptEx(SOCKET ls, SOCKET as, PVOID buf, DWORD rdlen,
     struct oreq *o = NULL;
     if (!err && !(o = ext_new(ls, WS2__DIR_RECV, &err)))
         atomic_store(&ask->ext_busy, 0);
+    int ready_only = short_blocks(lsk, llen, rlen);
     ws2__tcpip_put(lslot);
     if (err) {
         ws2__tcpip_put(aslot);
@@ -326,7 +347,7 @@ static BOOL PASCAL ext_AcceptEx(SOCKET ls, SOCKET as, PVOID buf, DWORD rdlen,
     x->rlen = rlen;
     x->ov = ov;
     x->ls = ls;
-    o->r.kind = WS2__REQ_ACCEPT;
+    o->r.kind = ready_only ? WS2__REQ_READY : WS2__REQ_ACCEPT;
     o->r.done = accept_done;
     waiting_add(x);
     if (ws2__oreq_start(o, ov, &err) == SOCKET_ERROR &&

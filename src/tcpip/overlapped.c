@@ -593,7 +593,9 @@ BOOL WSPAPI ws2__WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov,
     *bytes = (DWORD)ov->InternalHigh;
     *flags = ov->Offset;
     if (st != 0) {
-        *lpErrno = (int)st;
+        /* Internal holds the WSA code, except the NTSTATUS of an AcceptEx
+         * whose address blocks were too short (as on Windows). */
+        *lpErrno = st == STATUS_BUFFER_TOO_SMALL ? WSAEFAULT : (int)st;
         return FALSE;
     }
     return TRUE;
