@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "spi/handle.h"
 #include "sync/sync_int.h"
 #include "windows.h"
@@ -242,7 +243,7 @@ int ws2__port_close(HANDLE h)
 
 /* ---- which port the calling thread runs on ---- */
 
-static _Thread_local struct ws2__port *running_on;
+static WS2__TLS struct ws2__port *running_on;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static int key_ok;
