@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -206,6 +207,68 @@ void ws2t_thread_join(pthread_t tid, int seconds)
     int r = pthread_timedjoin_np(tid, NULL, &ts);
     if (r)
         fail_msg("a thread did not end within %d s (error %d)", seconds, r);
+}
+
+struct exiter {
+    SOCKET s;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr;
+    int immediate;
+    _Atomic int posted;
+    int ret, err, completed;
+    WSAOVERLAPPED ov;
+    char buf[64];
+};
+
+static void *exiter_main(void *arg)
+{
+    struct exiter *x = arg;
+    WSABUF wb = {sizeof(x->buf), x->buf};
+    DWORD n, fl = 0;
+    x->ret = WSARecv(x->s, &wb, 1, &n, &fl, &x->ov, x->cr);
+    x->err = x->ret ? WSAGetLastError() : 0;
+    atomic_store(&x->posted, 1);
+    for (int i = 0; i < 500 && !HasOverlappedIoCompleted(&x->ov); i++)
+        ws2t_sleep_ms(10);
+    x->completed = HasOverlappedIoCompleted(&x->ov);
+    /* The routine is queued right after the result is written. */
+    ws2t_sleep_ms(20);
+    return NULL;
+}
+
+void ws2t_exit_with_routine_queued(SOCKET s, SOCKET from,
+                                   const SOCKADDR_STORAGE *to, int tolen,
+                                   int immediate,
+                                   LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
+{
+    static struct exiter x;
+    memset(&x, 0, sizeof(x));
+    x.s = s;
+    x.cr = cr;
+    x.immediate = immediate;
+    char msg[16] = "dropped routine";
+    if (immediate) {
+        assert_int_equal(sendto(from, msg, sizeof(msg), 0,
+                                (const struct sockaddr *)to, tolen),
+                         sizeof(msg));
+        ws2t_sleep_ms(20); /* arrived, so the receive finds it */
+    }
+    pthread_t t;
+    ws2t_thread_start(&t, exiter_main, &x);
+    if (!immediate) {
+        for (int i = 0; i < 500 && !atomic_load(&x.posted); i++)
+            ws2t_sleep_ms(10);
+        assert_int_equal(sendto(from, msg, sizeof(msg), 0,
+                                (const struct sockaddr *)to, tolen),
+                         sizeof(msg));
+    }
+    ws2t_thread_join(t, 10);
+    if (immediate)
+        assert_int_equal(x.ret, 0);
+    else
+        assert_int_equal(x.err, WSA_IO_PENDING);
+    assert_true(x.completed);
+    assert_int_equal(x.ov.Internal, 0);
+    assert_int_equal(x.ov.InternalHigh, sizeof(msg));
 }
 
 void ws2t_wait_event(WSAEVENT ev, DWORD ms)

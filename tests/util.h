@@ -110,6 +110,18 @@ void ws2t_thread_join(pthread_t tid, int seconds);
  * returns 0 to go on, or 77 (skip) when no engine can start. */
 int ws2t_engine_or_skip(void);
 
+/* A thread that exits with a completion routine's APC still queued: it
+ * posts an overlapped WSARecv on s with routine cr, waits (never
+ * alertably) until the request has completed, and exits. The datagram
+ * comes from `from` to `to` (s's address): sent before the post when
+ * immediate (the receive completes inside its call), after it otherwise
+ * (it completes on the engine's side). Fails the test unless it all went
+ * so. */
+void ws2t_exit_with_routine_queued(SOCKET s, SOCKET from,
+                                   const SOCKADDR_STORAGE *to, int tolen,
+                                   int immediate,
+                                   LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+
 /* Fails the test unless ev is signalled within ms. */
 void ws2t_wait_event(WSAEVENT ev, DWORD ms);
 /* An extension function of s's provider (SIO_GET_EXTENSION_FUNCTION_POINTER

@@ -43,6 +43,10 @@ void ws2__thread_unref(struct ws2__thread *t);
  * no queue entry could be allocated. The caller holds a reference on t
  * (ws2__thread_ref). */
 int ws2__apc_queue(struct ws2__thread *t, LPWSAUSERAPC fn, DWORD_PTR ctx);
+/* An APC of fn still queued when its thread exits is dropped, as on
+ * Windows; drop(ctx) then releases what fn would have. For the library's
+ * own routines, whose context is memory they own; a few at most. */
+void ws2__apc_on_drop(LPWSAUSERAPC fn, void (*drop)(DWORD_PTR ctx));
 
 /* ---- WSATHREADID, as providers see threads ----
  * ThreadHandle is the struct ws2__thread *, Reserved the life of that

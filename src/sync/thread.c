@@ -3,7 +3,8 @@
  *
  * A record is made the first time a thread needs one (a wait, an
  * overlapped call, WPUOpenCurrentThread) and marked dead by a pthread key
- * destructor when the thread exits; APCs still queued then are dropped,
+ * destructor when the thread exits; APCs still queued then are dropped
+ * (the library's own routines release their contexts: ws2__apc_on_drop),
  * and APCs queued later are dropped on arrival: a completion routine runs
  * only in the thread that started the request, as on Windows. Records go
  * back to a pool instead of to free(), so a pointer a provider kept (a
@@ -50,19 +51,63 @@ static struct ws2__apc *entry_locked(struct ws2__thread *t)
     return a;
 }
 
+/* The routines whose dropped APCs release their context. */
+#define DROPS_MAX 4
+static struct {
+    _Atomic(LPWSAUSERAPC) fn; /* published after drop */
+    void (*drop)(DWORD_PTR ctx);
+} drops[DROPS_MAX];
+static pthread_mutex_t drops_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void ws2__apc_on_drop(LPWSAUSERAPC fn, void (*drop)(DWORD_PTR ctx))
+{
+    pthread_mutex_lock(&drops_lock);
+    for (int i = 0; i < DROPS_MAX; i++) {
+        LPWSAUSERAPC f = atomic_load_explicit(&drops[i].fn,
+                                              memory_order_relaxed);
+        if (f == fn)
+            break;
+        if (!f) {
+            drops[i].drop = drop;
+            atomic_store_explicit(&drops[i].fn, fn, memory_order_release);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&drops_lock);
+}
+
+static void drop_one(const struct ws2__apc *a)
+{
+    for (int i = 0; i < DROPS_MAX; i++)
+        if (atomic_load_explicit(&drops[i].fn, memory_order_acquire) ==
+            a->fn) {
+            drops[i].drop(a->ctx);
+            return;
+        }
+}
+
 /* Runs at thread exit (pthread key destructor). APCs still queued are
- * dropped; their entries stay with the record, which is pooled. */
+ * dropped (their contexts released, where the routine's owner said how,
+ * outside the lock); their entries stay with the record, which is
+ * pooled. */
 static void thread_exit(void *arg)
 {
     struct ws2__thread *t = arg;
     pthread_mutex_lock(&t->lock);
     t->dead = 1;
-    spare_locked(t, t->head);
+    struct ws2__apc *left = t->head;
     spare_locked(t, t->ran);
     t->head = t->tail = NULL;
     t->ran = NULL;
     atomic_store(&t->napc, 0);
     pthread_mutex_unlock(&t->lock);
+    if (left) {
+        for (const struct ws2__apc *a = left; a; a = a->next)
+            drop_one(a);
+        pthread_mutex_lock(&t->lock);
+        spare_locked(t, left);
+        pthread_mutex_unlock(&t->lock);
+    }
     if (self == t)
         self = NULL;
     ws2__thread_unref(t);

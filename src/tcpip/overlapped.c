@@ -73,6 +73,12 @@ static void CALLBACK run_routine(DWORD_PTR ctx)
     run_cr(cr, ov);
 }
 
+/* A routine's APC dropped at its thread's exit: the request goes. */
+static void drop_routine(DWORD_PTR ctx)
+{
+    oreq_free((struct oreq *)ctx);
+}
+
 /* Tells the application: the routine queued, or lpOverlapped completed
  * and its event set. Consumes o. */
 static void deliver(struct oreq *o, DWORD err, DWORD bytes, DWORD flags)
@@ -163,11 +169,24 @@ static void imm_put(struct imm *m)
     imm_cached++;
 }
 
+/* Dropped at the thread's exit: the record goes (the thread's cache is
+ * being freed too). */
+static void drop_imm(DWORD_PTR ctx)
+{
+    free((struct imm *)ctx);
+}
+
 static void CALLBACK run_imm(DWORD_PTR ctx)
 {
     struct imm m = *(struct imm *)ctx;
     imm_put((struct imm *)ctx); /* first: the routine may start another */
     run_cr(m.cr, m.ov);
+}
+
+void ws2__tcpip_apc_drops(void)
+{
+    ws2__apc_on_drop(run_routine, drop_routine);
+    ws2__apc_on_drop(run_imm, drop_imm);
 }
 
 /* Queues m's routine to tid's thread (the calling thread's own id when the

@@ -306,6 +306,7 @@ int WSPAPI ws2__tcpip_startup(WORD version, LPWSPDATA data,
      * start after WSACleanup never races the reaper reading it. */
     if (memcmp(&ws2__tcpip_upcalls, &upcalls, sizeof(upcalls)))
         ws2__tcpip_upcalls = upcalls;
+    ws2__tcpip_apc_drops();
     data->wVersion = MAKEWORD(2, 2);
     data->wHighVersion = MAKEWORD(2, 2);
     set_name(data->szDescription, "ws2posix TCP/IP provider");

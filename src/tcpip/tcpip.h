@@ -221,6 +221,9 @@ int ws2__tcpip_send_now_error(const struct ws2__tsock *sk, ssize_t r,
                               int to);
 /* An overlapped send may be tried at once: ov (and cr) are acceptable
  * and no earlier send of the socket is queued. */
+/* Registers how the provider's routines release a dropped APC's context
+ * (at start-up). */
+void ws2__tcpip_apc_drops(void);
 int ws2__tcpip_ov_immediate_ok(const struct ws2__tsock *sk,
                                LPWSAOVERLAPPED ov,
                                LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
