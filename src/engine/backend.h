@@ -26,6 +26,10 @@ extern const struct ws2__backend ws2__uring_backend, ws2__epoll_backend;
 struct msghdr *ws2__req_msg(struct ws2__req *r, int dir);
 /* Takes q's head off the queue (q->lock held). */
 struct ws2__req *ws2__q_pop(struct ws2__ioq *q);
+/* True when res is a datagram send's ECONNREFUSED, which Linux gives for
+ * a port-unreachable an earlier datagram earned: the send is to be made
+ * again in its place (counted in r->refused, a few times at most). */
+int ws2__req_refused(const struct ws2__ioq *q, struct ws2__req *r, int res);
 /* A finished connect's outcome: 0 or -errno (SO_ERROR). */
 int ws2__so_error(int fd);
 /* Calls r->done with the result (no lock held). */

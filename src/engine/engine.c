@@ -119,6 +119,15 @@ struct ws2__req *ws2__q_pop(struct ws2__ioq *q)
     return r;
 }
 
+int ws2__req_refused(const struct ws2__ioq *q, struct ws2__req *r, int res)
+{
+    if (res != -ECONNREFUSED || q->dir != WS2__DIR_SEND || r->stream ||
+        r->kind != WS2__REQ_DATA || r->cancelled || r->refused >= 8)
+        return 0;
+    r->refused++;
+    return 1;
+}
+
 int ws2__so_error(int fd)
 {
     int e = 0;
@@ -146,6 +155,7 @@ int ws2__engine_submit(struct ws2__esock *es, int dir, struct ws2__req *r)
     r->cancelled = 0;
     r->polling = 0;
     r->started = 0;
+    r->refused = 0;
     /* Released here, acquired by the io_uring reaper: the kernel's ring is
      * the real hand-over, which a race detector cannot see. */
     __atomic_store_n(&r->q, q, __ATOMIC_RELEASE);

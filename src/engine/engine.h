@@ -74,6 +74,9 @@ struct ws2__req {
     unsigned char cancelled;
     unsigned char polling; /* io_uring: waiting for readiness first */
     unsigned char started; /* a connect handed to Linux, now waiting */
+    /* A datagram send's ECONNREFUSED answers: each was a port-unreachable
+     * an earlier datagram earned, and the send was made again. */
+    unsigned char refused;
     int lflags;     /* Linux MSG_* flags */
     unsigned addrlen;
     struct iovec *iov; /* iov_inline or a heap array the submitter owns */

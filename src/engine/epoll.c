@@ -123,7 +123,7 @@ static void kick(struct ws2__ioq *q)
                         : recvmsg(q->es->fd, m, r->lflags | MSG_DONTWAIT);
         int res = n < 0 ? (r->kind != WS2__REQ_DATA ? (int)n : -errno)
                         : (int)n;
-        if (res == -EINTR)
+        if (res == -EINTR || ws2__req_refused(q, r, res))
             continue;
         if (res == -EAGAIN) {
             ensure_registered(q->es);

@@ -109,6 +109,11 @@ static void reap(uint64_t data, int res)
         } else if (res >= 0) {
             res = -ECANCELED;
         }
+    } else if (ws2__req_refused(q, r, res)) {
+        /* Made again in its place: the refusal was an earlier datagram's. */
+        submit_step(q, r);
+        pthread_mutex_unlock(&q->lock);
+        return;
     } else if (!r->cancelled && r->kind == WS2__REQ_CONNECT &&
                (res == -EAGAIN || res == -EINPROGRESS || res == -EALREADY)) {
         r->started = 1;

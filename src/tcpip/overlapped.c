@@ -255,6 +255,9 @@ static void done(struct ws2__req *r, int lerr, size_t bytes, int msg_flags)
 {
     struct oreq *o = (struct oreq *)r;
     DWORD err = 0, flags = 0;
+    /* Port-unreachables the send met on the way, for a later receive. */
+    for (unsigned i = 0; i < r->refused; i++)
+        ws2__tcpip_note_unreachable(oreq_sk(o));
     if (lerr < 0) {
         if (match_resubmit(o, lerr))
             return;
