@@ -1,9 +1,10 @@
 /*
- * test_thread.c - the kernel32 thread subset: CreateThread, ExitThread,
- * GetExitCodeThread, GetCurrentThreadId, WaitForSingleObject(Ex),
- * WaitForMultipleObjects(Ex) on thread handles and events (mixed),
- * CloseHandle on a thread handle; the interlocked intrinsics and
- * CONTAINING_RECORD of windows.h. The Windows rules come from Microsoft's
+ * test_thread.c - the kernel32 thread subset: CreateThread (also
+ * suspended, with ResumeThread), ExitThread, GetExitCodeThread,
+ * GetCurrentThreadId, WaitForSingleObject(Ex), WaitForMultipleObjects(Ex)
+ * on thread handles and events (mixed), CloseHandle on a thread handle;
+ * critical sections; the interlocked intrinsics and CONTAINING_RECORD of
+ * windows.h. The Windows rules come from Microsoft's
  * pages of those functions and from Wine's kernel32 tests (sync.c,
  * thread.c), which pass on Windows, unless a test says otherwise.
  *
@@ -339,8 +340,7 @@ static void test_invalid_handles(void **state)
     WSACloseEvent(ev);
 }
 
-/* CreateThread's own refusals: no start routine, and CREATE_SUSPENDED
- * (there is no ResumeThread yet: refused rather than run at once). */
+/* CreateThread's own refusal: no start routine. */
 static void test_create_refused(void **state)
 {
     (void)state;
@@ -349,12 +349,202 @@ static void test_create_refused(void **state)
     SetLastError(POISON);
     assert_null(CreateThread(NULL, 0, NULL, NULL, 0, &tid));
     assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
-    struct job j = {.code = 0};
-    SetLastError(POISON);
-    assert_null(CreateThread(NULL, 0, job_main, &j, CREATE_SUSPENDED, &tid));
-    assert_int_equal(GetLastError(), ERROR_NOT_SUPPORTED);
     assert_int_equal(tid, POISON);
     assert_int_equal(ws2__handle_count(), before);
+}
+
+/* CREATE_SUSPENDED: "The thread is created in a suspended state, and does
+ * not run until the ResumeThread function is called"; its id is known at
+ * once. ResumeThread returns "the thread's previous suspend count": 1 for
+ * the call that starts it, 0 for a thread that is not suspended; (DWORD)-1
+ * and ERROR_INVALID_HANDLE for what is not a thread. APCs queued meanwhile
+ * wait for an alertable wait of the thread. */
+static void test_create_suspended(void **state)
+{
+    (void)state;
+    struct job j = {.code = 17};
+    DWORD tid = 0;
+    HANDLE h = CreateThread(NULL, 0, job_main, &j, CREATE_SUSPENDED, &tid);
+    assert_non_null(h);
+    assert_true(tid != 0);
+    assert_wait(WaitForSingleObject(h, 100), WAIT_TIMEOUT);
+    assert_int_equal(atomic_load(&j.seen_tid), 0); /* not started */
+    DWORD code = 0;
+    assert_true(GetExitCodeThread(h, &code));
+    assert_int_equal(code, STILL_ACTIVE);
+    assert_int_equal(ResumeThread(h), 1);
+    assert_wait(WaitForSingleObject(h, LONG_WAIT), WAIT_OBJECT_0);
+    assert_int_equal(atomic_load(&j.seen_tid), tid);
+    assert_true(GetExitCodeThread(h, &code));
+    assert_int_equal(code, 17);
+    /* Not suspended (it has even ended): the count was 0. */
+    assert_int_equal(ResumeThread(h), 0);
+    close_handle(h);
+
+    /* A thread that is running and not suspended. */
+    struct job k = {.go = make_event(), .code = 3};
+    h = start(&k, NULL);
+    assert_int_equal(ResumeThread(h), 0);
+    WSASetEvent(k.go);
+    assert_wait(WaitForSingleObject(h, LONG_WAIT), WAIT_OBJECT_0);
+    close_handle(h);
+    WSACloseEvent(k.go);
+
+    SetLastError(POISON);
+    assert_int_equal(ResumeThread(NULL), (DWORD)-1);
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    WSAEVENT e = make_event();
+    SetLastError(POISON);
+    assert_int_equal(ResumeThread((HANDLE)e), (DWORD)-1);
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    WSACloseEvent(e);
+}
+
+/* ---- critical sections ----
+ * Microsoft's pages: a critical section is owned by one thread at a time;
+ * "After a thread has ownership of a critical section, it can make
+ * additional calls to EnterCriticalSection or TryEnterCriticalSection
+ * without blocking its execution", and must call LeaveCriticalSection once
+ * for each; TryEnterCriticalSection returns nonzero "if the critical
+ * section is successfully entered or the current thread already owns the
+ * critical section", 0 when another thread owns it. */
+struct cs_job {
+    CRITICAL_SECTION *cs;
+    WSAEVENT entered, release;
+    _Atomic int try_result, in, after_release;
+    long *counter;
+    int rounds;
+};
+
+static DWORD WINAPI cs_try_main(LPVOID p)
+{
+    struct cs_job *c = p;
+    atomic_store(&c->try_result, TryEnterCriticalSection(c->cs));
+    if (atomic_load(&c->try_result))
+        LeaveCriticalSection(c->cs);
+    return 0;
+}
+
+static DWORD WINAPI cs_block_main(LPVOID p)
+{
+    struct cs_job *c = p;
+    WSASetEvent(c->entered); /* about to enter */
+    EnterCriticalSection(c->cs);
+    /* The owner set after_release before it left. */
+    atomic_store(&c->in, atomic_load(&c->after_release) ? 1 : -1);
+    LeaveCriticalSection(c->cs);
+    return 0;
+}
+
+static DWORD WINAPI cs_count_main(LPVOID p)
+{
+    struct cs_job *c = p;
+    for (int i = 0; i < c->rounds; i++) {
+        EnterCriticalSection(c->cs);
+        EnterCriticalSection(c->cs); /* recursion on the hot path too */
+        (*c->counter)++;             /* plain: the section protects it */
+        LeaveCriticalSection(c->cs);
+        LeaveCriticalSection(c->cs);
+    }
+    return 0;
+}
+
+static int try_from_other_thread(CRITICAL_SECTION *cs)
+{
+    struct cs_job c = {.cs = cs};
+    HANDLE h = CreateThread(NULL, 0, cs_try_main, &c, 0, NULL);
+    assert_non_null(h);
+    assert_wait(WaitForSingleObject(h, LONG_WAIT), WAIT_OBJECT_0);
+    close_handle(h);
+    return atomic_load(&c.try_result);
+}
+
+static void test_critical_section(void **state)
+{
+    (void)state;
+    CRITICAL_SECTION cs;
+    InitializeCriticalSection(&cs);
+    assert_int_equal(cs.LockCount, -1);
+    assert_int_equal(cs.RecursionCount, 0);
+    assert_null(cs.OwningThread);
+    EnterCriticalSection(&cs);
+    EnterCriticalSection(&cs);
+    assert_true(TryEnterCriticalSection(&cs));
+    assert_int_equal(cs.RecursionCount, 3);
+    assert_ptr_equal(cs.OwningThread,
+                     (HANDLE)(uintptr_t)GetCurrentThreadId());
+    assert_false(try_from_other_thread(&cs));
+    LeaveCriticalSection(&cs);
+    LeaveCriticalSection(&cs);
+    assert_false(try_from_other_thread(&cs)); /* still once deep */
+    LeaveCriticalSection(&cs);
+    assert_int_equal(cs.LockCount, -1);
+    assert_null(cs.OwningThread);
+    assert_true(try_from_other_thread(&cs));
+
+    /* Enter waits for the owner to leave. */
+    struct cs_job c = {.cs = &cs, .entered = make_event()};
+    EnterCriticalSection(&cs);
+    HANDLE h = CreateThread(NULL, 0, cs_block_main, &c, 0, NULL);
+    assert_non_null(h);
+    assert_wait(WaitForSingleObject(c.entered, LONG_WAIT), WAIT_OBJECT_0);
+    assert_wait(WaitForSingleObject(h, 50), WAIT_TIMEOUT);
+    assert_int_equal(atomic_load(&c.in), 0);
+    atomic_store(&c.after_release, 1);
+    LeaveCriticalSection(&cs);
+    assert_wait(WaitForSingleObject(h, LONG_WAIT), WAIT_OBJECT_0);
+    assert_int_equal(atomic_load(&c.in), 1);
+    close_handle(h);
+    WSACloseEvent(c.entered);
+
+    /* Four threads, a plain counter: nothing lost (ThreadSanitizer sees
+     * the section order every access). */
+    long counter = 0;
+    struct cs_job w = {.cs = &cs, .counter = &counter, .rounds = 50000};
+    HANDLE hs[4];
+    for (int i = 0; i < 4; i++) {
+        hs[i] = CreateThread(NULL, 0, cs_count_main, &w, 0, NULL);
+        assert_non_null(hs[i]);
+    }
+    assert_wait(WaitForMultipleObjects(4, hs, TRUE, 60000), WAIT_OBJECT_0);
+    for (int i = 0; i < 4; i++)
+        close_handle(hs[i]);
+    assert_int_equal(counter, 4 * 50000);
+    assert_int_equal(cs.LockCount, -1);
+    DeleteCriticalSection(&cs);
+}
+
+/* The spin count and the initialisers' answers: AndSpinCount and Ex
+ * return nonzero; SetCriticalSectionSpinCount returns the previous count
+ * (0 on one CPU, where Windows ignores it); Ex refuses reserved flag bits
+ * and a count with bits above the 24 it holds. The layout is Windows'. */
+static void test_critical_section_init(void **state)
+{
+    (void)state;
+    CRITICAL_SECTION cs;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    DWORD want = cpus > 1 ? 4000 : 0;
+    assert_true(InitializeCriticalSectionAndSpinCount(&cs, 4000));
+    assert_int_equal(cs.SpinCount, want);
+    assert_int_equal(SetCriticalSectionSpinCount(&cs, 100), want);
+    assert_int_equal(SetCriticalSectionSpinCount(&cs, 0), cpus > 1 ? 100 : 0);
+    DeleteCriticalSection(&cs);
+    assert_true(InitializeCriticalSectionEx(&cs, 10,
+                                            CRITICAL_SECTION_NO_DEBUG_INFO));
+    assert_int_equal(cs.LockCount, -1);
+    DeleteCriticalSection(&cs);
+    SetLastError(POISON);
+    assert_false(InitializeCriticalSectionEx(&cs, 10, 0x80000000u));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    SetLastError(POISON);
+    assert_false(InitializeCriticalSectionEx(&cs, 0x01000000u, 0));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_int_equal(sizeof(CRITICAL_SECTION), 40);
+    assert_int_equal(offsetof(CRITICAL_SECTION, LockCount), 8);
+    assert_int_equal(offsetof(CRITICAL_SECTION, RecursionCount), 12);
+    assert_int_equal(offsetof(CRITICAL_SECTION, OwningThread), 16);
+    assert_int_equal(offsetof(CRITICAL_SECTION, LockSemaphore), 24);
+    assert_int_equal(offsetof(CRITICAL_SECTION, SpinCount), 32);
 }
 
 /* Closing the handle of a running thread does not stop the thread ("The
@@ -550,6 +740,9 @@ int main(void)
         cmocka_unit_test(test_end_wakes_every_waiter),
         cmocka_unit_test(test_invalid_handles),
         cmocka_unit_test(test_create_refused),
+        cmocka_unit_test(test_create_suspended),
+        cmocka_unit_test(test_critical_section),
+        cmocka_unit_test(test_critical_section_init),
         cmocka_unit_test(test_close_running),
         cmocka_unit_test(test_alertable),
         cmocka_unit_test(test_stack_size),

@@ -205,6 +205,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
                            LPTHREAD_START_ROUTINE lpStartAddress,
                            LPVOID lpParameter, DWORD dwCreationFlags,
                            LPDWORD lpThreadId);
+DWORD WINAPI ResumeThread(HANDLE hThread);
 void WINAPI ExitThread(DWORD dwExitCode) __attribute__((__noreturn__));
 BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
 DWORD WINAPI GetCurrentThreadId(void);
@@ -216,6 +217,36 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
 DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpHandles,
                                       BOOL bWaitAll, DWORD dwMilliseconds,
                                       BOOL bAlertable);
+
+/* ---- critical sections ----
+ * Windows' layout (40 bytes on x64). A recursive lock of one process,
+ * owned by a thread: OwningThread holds its thread id and RecursionCount
+ * its depth; LockCount is -1 while the section is free (see
+ * EnterCriticalSection(3) for the rest). */
+typedef struct _RTL_CRITICAL_SECTION_DEBUG *PRTL_CRITICAL_SECTION_DEBUG;
+typedef struct _RTL_CRITICAL_SECTION {
+    PRTL_CRITICAL_SECTION_DEBUG DebugInfo;
+    LONG LockCount;
+    LONG RecursionCount;
+    HANDLE OwningThread;
+    HANDLE LockSemaphore;
+    ULONG_PTR SpinCount;
+} RTL_CRITICAL_SECTION, *PRTL_CRITICAL_SECTION;
+typedef RTL_CRITICAL_SECTION CRITICAL_SECTION, *PCRITICAL_SECTION,
+    *LPCRITICAL_SECTION;
+#define CRITICAL_SECTION_NO_DEBUG_INFO 0x01000000
+
+void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+BOOL WINAPI InitializeCriticalSectionAndSpinCount(
+    LPCRITICAL_SECTION lpCriticalSection, DWORD dwSpinCount);
+BOOL WINAPI InitializeCriticalSectionEx(LPCRITICAL_SECTION lpCriticalSection,
+                                        DWORD dwSpinCount, DWORD Flags);
+DWORD WINAPI SetCriticalSectionSpinCount(LPCRITICAL_SECTION lpCriticalSection,
+                                         DWORD dwSpinCount);
+void WINAPI EnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
 
 /* ---- interlocked operations (winnt.h's intrinsics) ----
  * Atomic read-modify-write on aligned LONG, LONG64 and pointer variables,

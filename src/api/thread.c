@@ -1,6 +1,6 @@
 /*
  * thread.c - the kernel32 thread and wait functions: CreateThread,
- * ExitThread, GetExitCodeThread, GetCurrentThreadId, WaitForSingleObject(Ex)
+ * ResumeThread, ExitThread, GetExitCodeThread, GetCurrentThreadId, WaitForSingleObject(Ex)
  * and WaitForMultipleObjects(Ex), over src/sync (threadobj.c for thread
  * objects, wait.c for the one wait that WSAWaitForMultipleEvents also
  * uses).
@@ -27,12 +27,9 @@ WS2_EXPORT HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
         ws2__last_error = ERROR_INVALID_PARAMETER;
         return NULL;
     }
-    if (dwCreationFlags & CREATE_SUSPENDED) { /* no ResumeThread yet */
-        ws2__last_error = ERROR_NOT_SUPPORTED;
-        return NULL;
-    }
     DWORD tid = 0, err = 0;
     HANDLE h = ws2__tobj_create(dwStackSize, lpStartAddress, lpParameter,
+                                (dwCreationFlags & CREATE_SUSPENDED) != 0,
                                 &tid, &err);
     if (!h) {
         ws2__last_error = (int)err;
@@ -41,6 +38,17 @@ WS2_EXPORT HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
     if (lpThreadId)
         *lpThreadId = tid;
     return h;
+}
+
+WS2_EXPORT DWORD WINAPI ResumeThread(HANDLE hThread)
+{
+    DWORD prev;
+    int err = ws2__tobj_resume(hThread, &prev);
+    if (err) {
+        ws2__last_error = err;
+        return (DWORD)-1;
+    }
+    return prev;
 }
 
 WS2_EXPORT void WINAPI ExitThread(DWORD dwExitCode)

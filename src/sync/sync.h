@@ -131,10 +131,13 @@ void ws2__file_unmap(void *base, size_t maplen);
  * A thread handle lives in the same table; waits treat it as an event
  * that its thread sets once when it ends. Errors are Win32 codes. */
 /* Starts fn(arg) on a new thread with its thread record made (stack: bytes,
- * 0 for the default). Returns its handle and *tid, or NULL with *err
- * (ERROR_NOT_ENOUGH_MEMORY). */
+ * 0 for the default); suspended, fn waits for ws2__tobj_resume. Returns
+ * its handle and *tid, or NULL with *err (ERROR_NOT_ENOUGH_MEMORY). */
 HANDLE ws2__tobj_create(SIZE_T stack, DWORD (*fn)(LPVOID), LPVOID arg,
-                        DWORD *tid, DWORD *err);
+                        int suspended, DWORD *tid, DWORD *err);
+/* Takes one off the thread's suspend count; at 0 the thread starts.
+ * *prev: the count before. 0, or ERROR_INVALID_HANDLE. */
+int ws2__tobj_resume(HANDLE h, DWORD *prev);
 /* 0, or ERROR_INVALID_HANDLE for what is not an open thread handle. */
 int ws2__tobj_close(HANDLE h);
 /* *code: STILL_ACTIVE (259) while the thread runs, then its exit code.

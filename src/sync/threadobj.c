@@ -16,7 +16,9 @@
  *
  * CreateThread returns once the new thread has made its thread record
  * (thread.c: APCs can be queued to it from the start) and published its
- * id, so lpThreadId is what GetCurrentThreadId says inside the thread.
+ * id, so lpThreadId is what GetCurrentThreadId says inside the thread. A
+ * thread created suspended then sleeps on its own futex word, before its
+ * start routine, until ResumeThread brings its suspend count to 0.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -41,6 +43,10 @@ struct tobj {
     struct ws2__thread *creator;
     _Atomic int start;
     DWORD tid;
+    /* The suspend count (CREATE_SUSPENDED: 1), and the new thread's
+     * record, which ResumeThread pokes. */
+    _Atomic DWORD suspended;
+    struct ws2__thread *self;
 };
 
 static _Thread_local struct tobj *current;
@@ -85,11 +91,23 @@ static void finish(void *arg)
     tobj_unref(t);
 }
 
+/* A thread created suspended waits here for its last ResumeThread. */
+static void wait_resumed(struct tobj *t)
+{
+    for (;;) {
+        uint32_t seq = atomic_load(&t->self->word);
+        if (atomic_load(&t->suspended) == 0)
+            return;
+        ws2__thread_park(t->self, seq, NULL);
+    }
+}
+
 static void *tobj_main(void *arg)
 {
     struct tobj *t = arg;
     struct ws2__thread *creator = t->creator;
-    int ok = ws2__thread_self() != NULL;
+    t->self = ws2__thread_self();
+    int ok = t->self != NULL;
     t->tid = ws2__tid_self();
     atomic_store(&t->start, ok ? START_OK : START_FAILED);
     /* The creator's record outlives this poke: records are never freed. */
@@ -98,6 +116,7 @@ static void *tobj_main(void *arg)
         tobj_unref(t); /* the creator closes the handle */
         return NULL;
     }
+    wait_resumed(t);
     current = t;
     pthread_cleanup_push(finish, t);
     t->ret = t->fn(t->arg);
@@ -150,7 +169,7 @@ static int start_thread(struct tobj *t, SIZE_T stack)
 }
 
 HANDLE ws2__tobj_create(SIZE_T stack, DWORD (*fn)(LPVOID), LPVOID arg,
-                        DWORD *tid, DWORD *err)
+                        int suspended, DWORD *tid, DWORD *err)
 {
     struct ws2__thread *me = ws2__thread_self();
     struct tobj *t = me ? calloc(1, sizeof(*t)) : NULL;
@@ -161,6 +180,7 @@ HANDLE ws2__tobj_create(SIZE_T stack, DWORD (*fn)(LPVOID), LPVOID arg,
     atomic_init(&t->refs, 2);
     atomic_init(&t->code, STILL_ACTIVE);
     atomic_init(&t->start, START_WAIT);
+    atomic_init(&t->suspended, suspended ? 1 : 0);
     t->fn = fn;
     t->arg = arg;
     t->creator = me;
@@ -201,6 +221,25 @@ int ws2__tobj_exit_code(HANDLE h, DWORD *code)
         return ERROR_INVALID_HANDLE;
     struct tobj *t = (struct tobj *)slot->ctx;
     *code = atomic_load_explicit(&t->code, memory_order_acquire);
+    ws2__handle_unref(slot);
+    return 0;
+}
+
+int ws2__tobj_resume(HANDLE h, DWORD *prev)
+{
+    struct ws2__slot *slot =
+        ws2__handle_ref_kind((SOCKET)(uintptr_t)h, tobj_release);
+    if (!slot)
+        return ERROR_INVALID_HANDLE;
+    struct tobj *t = (struct tobj *)slot->ctx;
+    DWORD n = atomic_load(&t->suspended);
+    while (n > 0 && !atomic_compare_exchange_weak(&t->suspended, &n, n - 1))
+        ;
+    *prev = n;
+    /* The record outlives the poke (records are never freed); the thread
+     * set t->self before its creator could return the handle. */
+    if (n == 1)
+        ws2__thread_poke(t->self);
     ws2__handle_unref(slot);
     return 0;
 }
