@@ -356,6 +356,124 @@ static void until_waited_on(WSAEVENT h)
     ws2__handle_unref(slot);
 }
 
+/* ---- kernel32's CreateEvent ----
+ * Microsoft's CreateEvent page: bManualReset FALSE makes "an auto-reset
+ * event object, and system automatically resets the event state to
+ * nonsignaled after a single waiting thread has been released";
+ * bInitialState TRUE makes it signalled at first; the handle works with
+ * SetEvent/ResetEvent and the WSA functions alike (a WSAEVENT is one). */
+static void test_create_event(void **state)
+{
+    (void)state;
+    HANDLE a = CreateEventA(NULL, FALSE, TRUE, NULL); /* auto, signalled */
+    HANDLE m = CreateEventW(NULL, TRUE, TRUE, NULL);  /* manual, signalled */
+    assert_non_null(a);
+    assert_non_null(m);
+    assert_wait(WaitForSingleObject(a, 0), WAIT_OBJECT_0);
+    assert_wait(WaitForSingleObject(a, 0), WAIT_TIMEOUT); /* taken */
+    assert_wait(WaitForSingleObject(m, 0), WAIT_OBJECT_0);
+    assert_wait(WaitForSingleObject(m, 0), WAIT_OBJECT_0); /* stays */
+    assert_true(SetEvent(a));
+    assert_true(SetEvent(a)); /* still one signal, not two */
+    assert_wait(WSAWaitForMultipleEvents(1, &a, FALSE, 0, FALSE),
+                WSA_WAIT_EVENT_0);
+    assert_wait(WSAWaitForMultipleEvents(1, &a, FALSE, 0, FALSE),
+                WSA_WAIT_TIMEOUT);
+    assert_true(WSASetEvent(a));
+    assert_true(ResetEvent(a));
+    assert_wait(WaitForSingleObject(a, 0), WAIT_TIMEOUT);
+    assert_true(ResetEvent(m));
+    assert_wait(WaitForSingleObject(m, 0), WAIT_TIMEOUT);
+    /* Wait-any takes only the event that satisfies it: the lowest
+     * signalled index. */
+    HANDLE b = CreateEventA(NULL, FALSE, FALSE, NULL);
+    HANDLE two[2] = {a, b};
+    assert_true(SetEvent(a));
+    assert_true(SetEvent(b));
+    assert_wait(WaitForMultipleObjects(2, two, FALSE, 0), WAIT_OBJECT_0);
+    assert_wait(WaitForMultipleObjects(2, two, FALSE, 0), WAIT_OBJECT_0 + 1);
+    assert_wait(WaitForMultipleObjects(2, two, FALSE, 0), WAIT_TIMEOUT);
+    /* Wait-all takes every auto-reset event, and nothing while one is
+     * missing. */
+    HANDLE three[3] = {a, m, b};
+    assert_true(SetEvent(a));
+    assert_true(SetEvent(m));
+    assert_wait(WaitForMultipleObjects(3, three, TRUE, 0), WAIT_TIMEOUT);
+    assert_wait(WaitForSingleObject(a, 0), WAIT_OBJECT_0); /* untouched */
+    assert_true(SetEvent(a));
+    assert_true(SetEvent(b));
+    assert_wait(WaitForMultipleObjects(3, three, TRUE, 0), WAIT_OBJECT_0);
+    assert_wait(WaitForSingleObject(a, 0), WAIT_TIMEOUT);
+    assert_wait(WaitForSingleObject(b, 0), WAIT_TIMEOUT);
+    assert_wait(WaitForSingleObject(m, 0), WAIT_OBJECT_0);
+    /* Names would share the object with other processes: refused. */
+    SetLastError(POISON);
+    assert_null(CreateEventA(NULL, TRUE, FALSE, "ws2posix-test"));
+    assert_int_equal(GetLastError(), ERROR_NOT_SUPPORTED);
+    SetLastError(POISON);
+    assert_false(SetEvent(NULL));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    SetLastError(POISON);
+    assert_false(ResetEvent(NULL));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    assert_true(CloseHandle(a));
+    assert_true(CloseHandle(b));
+    assert_true(WSACloseEvent(m));
+    SetLastError(POISON);
+    assert_false(SetEvent(a));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+/* One SetEvent of an auto-reset event releases exactly one of the threads
+ * waiting on it; each further SetEvent one more. */
+struct released {
+    HANDLE e;
+    _Atomic DWORD result;
+};
+
+static void *wait_released(void *arg)
+{
+    struct released *r = arg;
+    atomic_store(&r->result, WaitForSingleObject(r->e, 10000));
+    return NULL;
+}
+
+static int count_released(struct released *w, int n)
+{
+    int done = 0;
+    for (int i = 0; i < n; i++)
+        done += atomic_load(&w[i].result) == WAIT_OBJECT_0;
+    return done;
+}
+
+static void test_auto_reset_releases_one(void **state)
+{
+    (void)state;
+    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+    assert_non_null(e);
+    struct released w[4];
+    pthread_t tid[4];
+    for (int i = 0; i < 4; i++) {
+        w[i].e = e;
+        atomic_init(&w[i].result, POISON);
+        ws2t_thread_start(&tid[i], wait_released, &w[i]);
+    }
+    until_waited_on(e);
+    for (int round = 1; round <= 4; round++) {
+        assert_true(SetEvent(e));
+        /* Bounded: until this round's thread is out, then a little longer
+         * to see that no other one followed it. */
+        for (int t = 0; t < 5000 && count_released(w, 4) < round; t++)
+            ws2t_sleep_ms(1);
+        ws2t_sleep_ms(30);
+        assert_int_equal(count_released(w, 4), round);
+    }
+    for (int i = 0; i < 4; i++)
+        ws2t_thread_join(tid[i], 20);
+    assert_wait(WaitForSingleObject(e, 0), WAIT_TIMEOUT);
+    assert_true(CloseHandle(e));
+}
+
 static void test_close_while_waiting(void **state)
 {
     (void)state;
@@ -791,6 +909,8 @@ int main(void)
         cmocka_unit_test(test_set_wakes_waiter),
         cmocka_unit_test(test_set_wakes_all_waiters),
         cmocka_unit_test(test_close_while_waiting),
+        cmocka_unit_test(test_create_event),
+        cmocka_unit_test(test_auto_reset_releases_one),
         cmocka_unit_test(test_apc_wakes_alertable_wait),
         cmocka_unit_test(test_apc_wakes_sleepex),
         cmocka_unit_test(test_non_alertable_keeps_apcs),

@@ -218,6 +218,24 @@ DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpHandles,
                                       BOOL bWaitAll, DWORD dwMilliseconds,
                                       BOOL bAlertable);
 
+/* ---- events ----
+ * The objects of WSACreateEvent (a WSAEVENT is a HANDLE): manual-reset or
+ * auto-reset, usable with every wait and with WSASetEvent/WSAResetEvent
+ * and CloseHandle. Unnamed only (lpName must be NULL). */
+HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
+                           BOOL bManualReset, BOOL bInitialState,
+                           LPCSTR lpName);
+HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
+                           BOOL bManualReset, BOOL bInitialState,
+                           LPCWSTR lpName);
+#ifdef UNICODE
+#define CreateEvent CreateEventW
+#else
+#define CreateEvent CreateEventA
+#endif
+BOOL WINAPI SetEvent(HANDLE hEvent);
+BOOL WINAPI ResetEvent(HANDLE hEvent);
+
 /* ---- critical sections ----
  * Windows' layout (40 bytes on x64). A recursive lock of one process,
  * owned by a thread: OwningThread holds its thread id and RecursionCount

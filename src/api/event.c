@@ -1,6 +1,7 @@
 /*
  * event.c - WSACreateEvent, WSACloseEvent, WSASetEvent, WSAResetEvent and
- * WSAWaitForMultipleEvents: the API edge of src/sync.
+ * WSAWaitForMultipleEvents, and kernel32's CreateEventA/W, SetEvent and
+ * ResetEvent: the API edge of src/sync.
  *
  * None of them needs WSAStartup. On Windows they are thin wrappers of
  * kernel32's CreateEvent, CloseHandle, SetEvent, ResetEvent and
@@ -46,6 +47,52 @@ WS2_EXPORT BOOL WSAAPI WSASetEvent(WSAEVENT hEvent)
 WS2_EXPORT BOOL WSAAPI WSAResetEvent(WSAEVENT hEvent)
 {
     return result(ws2__event_reset(hEvent));
+}
+
+/* ---- kernel32's events ----
+ * The same objects: a WSAEVENT is a manual-reset event of CreateEvent, and
+ * either kind works with every wait and with WSASetEvent/WSAResetEvent.
+ * A named event would be shared with other processes; ws2posix has no
+ * such objects, so a name is refused rather than ignored (two opens of one
+ * name would silently get two events). */
+static HANDLE create_event(BOOL manual, BOOL initial, const void *name)
+{
+    if (name) {
+        ws2__last_error = ERROR_NOT_SUPPORTED;
+        return NULL;
+    }
+    int err;
+    WSAEVENT h = ws2__event_create_ex(manual != FALSE, initial != FALSE,
+                                      &err);
+    if (h == WSA_INVALID_EVENT)
+        ws2__last_error = ERROR_NOT_ENOUGH_MEMORY;
+    return h;
+}
+
+WS2_EXPORT HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
+                                      BOOL bManualReset, BOOL bInitialState,
+                                      LPCSTR lpName)
+{
+    (void)lpEventAttributes; /* no inheritance: there is no CreateProcess */
+    return create_event(bManualReset, bInitialState, lpName);
+}
+
+WS2_EXPORT HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
+                                      BOOL bManualReset, BOOL bInitialState,
+                                      LPCWSTR lpName)
+{
+    (void)lpEventAttributes;
+    return create_event(bManualReset, bInitialState, lpName);
+}
+
+WS2_EXPORT BOOL WINAPI SetEvent(HANDLE hEvent)
+{
+    return result(ws2__event_set((WSAEVENT)hEvent));
+}
+
+WS2_EXPORT BOOL WINAPI ResetEvent(HANDLE hEvent)
+{
+    return result(ws2__event_reset((WSAEVENT)hEvent));
 }
 
 WS2_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents,

@@ -1,7 +1,12 @@
 /*
- * event.c - WSAEVENT objects: manual-reset events that live in the handle
- * table beside the SOCKETs (catalog id 0, no provider), so a closed or
- * stale WSAEVENT is refused cleanly, and a SOCKET passed as an event too.
+ * event.c - event objects: manual-reset (WSACreateEvent, CreateEvent) or
+ * auto-reset (CreateEvent) events that live in the handle table beside the
+ * SOCKETs (catalog id 0, no provider), so a closed or stale event is
+ * refused cleanly, and a SOCKET passed as an event too.
+ *
+ * An auto-reset event stays signalled until a wait it satisfies takes the
+ * signal: the waiters a set wakes race for it with one compare-and-swap,
+ * and the losers wait on.
  *
  * Set and reset are one compare-and-swap on the state word; a set makes
  * system calls only when some thread has registered itself as waiting on
@@ -18,6 +23,7 @@ void ws2__event_init(struct ws2__event *e)
 {
     atomic_init(&e->state, 0);
     atomic_init(&e->nwaiters, 0);
+    e->autoreset = 0;
     pthread_mutex_init(&e->lock, NULL);
     e->waiters = NULL;
 }
@@ -41,12 +47,20 @@ static SOCKET to_handle(WSAEVENT h)
 
 WSAEVENT ws2__event_create(int *err)
 {
+    return ws2__event_create_ex(1, 0, err);
+}
+
+WSAEVENT ws2__event_create_ex(int manual, int initial, int *err)
+{
     struct ws2__event *e = malloc(sizeof(*e));
     if (!e) {
         *err = WSA_NOT_ENOUGH_MEMORY;
         return WSA_INVALID_EVENT;
     }
     ws2__event_init(e);
+    e->autoreset = !manual;
+    if (initial)
+        atomic_store(&e->state, 1);
     int herr;
     SOCKET s = ws2__handle_create(0, NULL, (DWORD_PTR)e, event_release, &herr);
     if (s == INVALID_SOCKET) {
@@ -154,6 +168,23 @@ int ws2__event_reset(WSAEVENT h)
         ;
     ws2__handle_unref(slot);
     return 0;
+}
+
+int ws2__event_take(struct ws2__event *e)
+{
+    uint32_t s = atomic_load(&e->state);
+    if (!e->autoreset)
+        return s & 1;
+    while (s & 1)
+        if (atomic_compare_exchange_weak(&e->state, &s, (s + 2) & ~1u))
+            return 1;
+    return 0;
+}
+
+int ws2__event_take_seen(struct ws2__event *e, uint32_t seen)
+{
+    return atomic_compare_exchange_strong(&e->state, &seen,
+                                          (seen + 2) & ~1u);
 }
 
 void ws2__event_watch(struct ws2__event *e, struct ws2__waitlink *l,

@@ -17,6 +17,8 @@
 /* A new manual-reset, non-signalled event, or WSA_INVALID_EVENT with *err
  * (WSA_NOT_ENOUGH_MEMORY). */
 WSAEVENT ws2__event_create(int *err);
+/* CreateEvent's: manual or auto-reset, signalled or not at first. */
+WSAEVENT ws2__event_create_ex(int manual, int initial, int *err);
 /* 0, or WSA_INVALID_HANDLE for a value that is not an open event. */
 int ws2__event_close(WSAEVENT h);
 int ws2__event_set(WSAEVENT h);

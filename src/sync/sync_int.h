@@ -73,6 +73,9 @@ struct ws2__event {
     /* Registered waiters: a set looks here first and takes the lock (and
      * makes system calls) only when it is not 0. */
     _Atomic uint32_t nwaiters;
+    /* CreateEvent's bManualReset FALSE: a wait that the event satisfies
+     * takes the signal (ws2__event_take); fixed at creation. */
+    int autoreset;
     pthread_mutex_t lock;
     struct ws2__waitlink *waiters;
 };
@@ -87,6 +90,14 @@ struct ws2__slot *ws2__waitable_ref(HANDLE h, struct ws2__event **ev);
 /* An event embedded in another object (a thread's exit event): made
  * non-signalled, signalled (waking its waiters), destroyed. */
 void ws2__event_init(struct ws2__event *e);
+/* For a wait the event satisfies: true if it is signalled, and for an
+ * auto-reset event only if this call took the signal (reset it). */
+int ws2__event_take(struct ws2__event *e);
+/* Takes the signal of an auto-reset event whose state word is still seen
+ * (a wait-all's proof); true, or false when it changed meanwhile. */
+int ws2__event_take_seen(struct ws2__event *e, uint32_t seen);
+/* Signals e (also: gives back what a wait-all took when it could not take
+ * the rest). */
 void ws2__event_signal(struct ws2__event *e);
 void ws2__event_destroy(struct ws2__event *e);
 /* The exit event of a thread handle's slot; NULL for any other slot

@@ -23,15 +23,34 @@
 #define NOT_READY ((DWORD)-2)
 #define RUN_APCS ((DWORD)-3)
 
+/* The auto-reset events of a satisfied wait-all give up their signals:
+ * each is taken only if its word is still the one seen signalled. If one
+ * changed meanwhile, those taken are given back (signalled again) and the
+ * wait goes on, as if it had looked a moment earlier. */
+static int take_all(struct ws2__event *const *ev, DWORD n,
+                    const uint32_t *seen)
+{
+    for (DWORD i = 0; i < n; i++) {
+        if (!ev[i]->autoreset || ws2__event_take_seen(ev[i], seen[i]))
+            continue;
+        while (i-- > 0)
+            if (ev[i]->autoreset)
+                ws2__event_signal(ev[i]);
+        return 0;
+    }
+    return 1;
+}
+
 /* Wait-all must see every event signalled at one moment: two rounds of
  * reads that find the same words bracket such a moment. A change between
  * rounds is retried a few times; after that a registered waiter is woken
- * by the next set anyway. */
+ * by the next set anyway. Wait-any takes the first signalled event's
+ * signal when it is auto-reset. */
 static DWORD poll_events(struct ws2__event *const *ev, DWORD n, BOOL all)
 {
     if (!all) {
         for (DWORD i = 0; i < n; i++)
-            if (atomic_load(&ev[i]->state) & 1)
+            if (ws2__event_take(ev[i]))
                 return WSA_WAIT_EVENT_0 + i;
         return NOT_READY;
     }
@@ -48,7 +67,7 @@ static DWORD poll_events(struct ws2__event *const *ev, DWORD n, BOOL all)
         for (i = 0; i < n; i++)
             if (atomic_load(&ev[i]->state) != seen[i])
                 break;
-        if (i == n)
+        if (i == n && take_all(ev, n, seen))
             return WSA_WAIT_EVENT_0;
     }
     return NOT_READY;
