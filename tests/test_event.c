@@ -474,6 +474,272 @@ static void test_auto_reset_releases_one(void **state)
     assert_true(CloseHandle(e));
 }
 
+/* ---- kernel32's mutexes and semaphores ----
+ * Microsoft's CreateMutex, ReleaseMutex, CreateSemaphore and
+ * ReleaseSemaphore pages, and the "Wait Functions" rules: a wait a mutex
+ * satisfies makes the caller its owner, and its owner's further waits
+ * succeed at once ("the thread can specify the same mutex in repeated
+ * calls to one of the wait-functions without blocking its execution"), to
+ * be matched by as many ReleaseMutex calls; ReleaseMutex by another thread
+ * fails; a mutex whose owner exited is abandoned, and the wait that gets
+ * it returns WAIT_ABANDONED. A semaphore's wait takes one of its count;
+ * ReleaseSemaphore adds, never above the maximum. */
+struct try_arg {
+    HANDLE h;
+    DWORD timeout;
+    int release; /* ReleaseMutex after a successful wait */
+    _Atomic DWORD result;
+    _Atomic int release_ok;
+    _Atomic DWORD release_err;
+};
+
+static void *try_wait(void *arg)
+{
+    struct try_arg *a = arg;
+    DWORD r = WaitForSingleObject(a->h, a->timeout);
+    atomic_store(&a->result, r);
+    if (a->release && (r == WAIT_OBJECT_0 || r == WAIT_ABANDONED_0)) {
+        SetLastError(0);
+        atomic_store(&a->release_ok, ReleaseMutex(a->h));
+        atomic_store(&a->release_err, GetLastError());
+    }
+    return NULL;
+}
+
+/* The result of another thread's wait on h (and of its ReleaseMutex). */
+static DWORD other_waits(HANDLE h, DWORD timeout, int release)
+{
+    struct try_arg a = {.h = h, .timeout = timeout, .release = release};
+    atomic_init(&a.result, POISON);
+    pthread_t tid;
+    ws2t_thread_start(&tid, try_wait, &a);
+    ws2t_thread_join(tid, 20);
+    if (release)
+        assert_true(atomic_load(&a.release_ok));
+    return atomic_load(&a.result);
+}
+
+static void *own_and_exit(void *arg)
+{
+    struct try_arg *a = arg;
+    atomic_store(&a->result, WaitForSingleObject(a->h, 5000));
+    return NULL; /* exits owning it */
+}
+
+struct holder {
+    HANDLE m;
+    WSAEVENT owned, go;
+    _Atomic DWORD result;
+};
+
+/* Takes the mutex, says so, waits for go, exits owning it. */
+static void *hold_mutex(void *arg)
+{
+    struct holder *h = arg;
+    atomic_store(&h->result, WaitForSingleObject(h->m, 5000));
+    WSASetEvent(h->owned);
+    WaitForSingleObject(h->go, 10000);
+    return NULL;
+}
+
+static void test_mutex(void **state)
+{
+    (void)state;
+    HANDLE m = CreateMutexA(NULL, FALSE, NULL);
+    assert_non_null(m);
+    assert_wait(WaitForSingleObject(m, 0), WAIT_OBJECT_0);
+    assert_wait(WaitForSingleObject(m, 0), WAIT_OBJECT_0); /* again, owner */
+    assert_wait(other_waits(m, 50, 0), WAIT_TIMEOUT);
+    assert_true(ReleaseMutex(m));
+    assert_wait(other_waits(m, 50, 0), WAIT_TIMEOUT); /* still once deep */
+    assert_true(ReleaseMutex(m));
+    SetLastError(POISON);
+    assert_false(ReleaseMutex(m)); /* no longer the owner */
+    assert_int_equal(GetLastError(), ERROR_NOT_OWNER);
+    assert_wait(other_waits(m, 50, 1), WAIT_OBJECT_0);
+
+    /* Created owned: the creator owns it. */
+    HANDLE o = CreateMutexW(NULL, TRUE, NULL);
+    assert_non_null(o);
+    assert_wait(other_waits(o, 50, 0), WAIT_TIMEOUT);
+    assert_true(ReleaseMutex(o));
+    assert_wait(other_waits(o, 50, 1), WAIT_OBJECT_0);
+
+    /* Abandoned: its owner exited. The next wait gets it, told so, and
+     * owns it; after that it is an ordinary mutex again. */
+    struct try_arg a = {.h = m};
+    atomic_init(&a.result, POISON);
+    pthread_t tid;
+    ws2t_thread_start(&tid, own_and_exit, &a);
+    ws2t_thread_join(tid, 20);
+    assert_int_equal(atomic_load(&a.result), WAIT_OBJECT_0);
+    WSAEVENT e = make_event();
+    HANDLE two[2] = {e, m};
+    assert_wait(WaitForMultipleObjects(2, two, FALSE, 5000),
+                WAIT_ABANDONED_0 + 1);
+    assert_wait(other_waits(m, 50, 0), WAIT_TIMEOUT); /* ours now */
+    assert_true(ReleaseMutex(m));
+    assert_wait(WaitForSingleObject(m, 0), WAIT_OBJECT_0);
+    assert_true(ReleaseMutex(m));
+
+    /* Not events: SetEvent and ReleaseSemaphore refuse a mutex, and
+     * ReleaseMutex an event. */
+    SetLastError(POISON);
+    assert_false(SetEvent(m));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    SetLastError(POISON);
+    assert_false(ReleaseSemaphore(m, 1, NULL));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    SetLastError(POISON);
+    assert_false(ReleaseMutex(e));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    SetLastError(POISON);
+    assert_null(CreateMutexA(NULL, FALSE, "ws2posix-test"));
+    assert_int_equal(GetLastError(), ERROR_NOT_SUPPORTED);
+
+    /* The last handle closed while another thread owns it: the object
+     * lives on until that thread exits (LeakSanitizer and valgrind see it
+     * freed, once). */
+    assert_true(CloseHandle(m));
+    struct holder hd = {.m = o, .owned = make_event(), .go = make_event()};
+    atomic_init(&hd.result, POISON);
+    ws2t_thread_start(&tid, hold_mutex, &hd);
+    ws2t_wait_event(hd.owned, 5000);
+    assert_true(CloseHandle(o));
+    assert_true(WSASetEvent(hd.go));
+    ws2t_thread_join(tid, 20);
+    assert_int_equal(atomic_load(&hd.result), WAIT_OBJECT_0);
+    WSACloseEvent(hd.owned);
+    WSACloseEvent(hd.go);
+    WSACloseEvent(e);
+}
+
+struct counting {
+    HANDLE m;
+    long *counter;
+    int rounds;
+};
+
+static void *count_under_mutex(void *arg)
+{
+    struct counting *c = arg;
+    for (int i = 0; i < c->rounds; i++) {
+        if (WaitForSingleObject(c->m, 10000) != WAIT_OBJECT_0)
+            return NULL;
+        (*c->counter)++; /* plain: the mutex protects it */
+        ReleaseMutex(c->m);
+    }
+    return NULL;
+}
+
+/* Mutual exclusion: four threads, a plain counter, nothing lost (and
+ * ThreadSanitizer sees the mutex order every access). */
+static void test_mutex_excludes(void **state)
+{
+    (void)state;
+    long counter = 0;
+    struct counting c = {CreateMutexA(NULL, FALSE, NULL), &counter, 5000};
+    assert_non_null(c.m);
+    pthread_t tid[4];
+    for (int i = 0; i < 4; i++)
+        ws2t_thread_start(&tid[i], count_under_mutex, &c);
+    for (int i = 0; i < 4; i++)
+        ws2t_thread_join(tid[i], 60);
+    assert_int_equal(counter, 4 * 5000);
+    assert_true(CloseHandle(c.m));
+}
+
+static void test_semaphore(void **state)
+{
+    (void)state;
+    HANDLE s = CreateSemaphoreA(NULL, 2, 3, NULL);
+    assert_non_null(s);
+    assert_wait(WaitForSingleObject(s, 0), WAIT_OBJECT_0);
+    assert_wait(other_waits(s, 0, 0), WAIT_OBJECT_0); /* any thread */
+    assert_wait(WaitForSingleObject(s, 0), WAIT_TIMEOUT);
+    LONG prev = -1;
+    assert_true(ReleaseSemaphore(s, 1, &prev));
+    assert_int_equal(prev, 0);
+    SetLastError(POISON);
+    prev = -1;
+    assert_false(ReleaseSemaphore(s, 3, &prev)); /* 1 + 3 > 3 */
+    assert_int_equal(GetLastError(), ERROR_TOO_MANY_POSTS);
+    assert_true(ReleaseSemaphore(s, 2, &prev)); /* the count stayed 1 */
+    assert_int_equal(prev, 1);
+    SetLastError(POISON);
+    assert_false(ReleaseSemaphore(s, 0, NULL));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    for (int i = 0; i < 3; i++)
+        assert_wait(WaitForSingleObject(s, 0), WAIT_OBJECT_0);
+    assert_wait(WaitForSingleObject(s, 0), WAIT_TIMEOUT);
+    SetLastError(POISON);
+    assert_false(SetEvent(s));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+
+    /* Bad counts. */
+    LONG bad[3][2] = {{0, 0}, {-1, 1}, {2, 1}};
+    for (int i = 0; i < 3; i++) {
+        SetLastError(POISON);
+        assert_null(CreateSemaphoreW(NULL, bad[i][0], bad[i][1], NULL));
+        assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    }
+    SetLastError(POISON);
+    assert_null(CreateSemaphoreA(NULL, 0, 1, "ws2posix-test"));
+    assert_int_equal(GetLastError(), ERROR_NOT_SUPPORTED);
+
+    /* Two units released, three threads waiting: exactly two go. */
+    struct released w[3];
+    pthread_t tid[3];
+    for (int i = 0; i < 3; i++) {
+        w[i].e = s;
+        atomic_init(&w[i].result, POISON);
+        ws2t_thread_start(&tid[i], wait_released, &w[i]);
+    }
+    until_waited_on(s);
+    assert_true(ReleaseSemaphore(s, 2, NULL));
+    for (int t = 0; t < 5000 && count_released(w, 3) < 2; t++)
+        ws2t_sleep_ms(1);
+    ws2t_sleep_ms(30);
+    assert_int_equal(count_released(w, 3), 2);
+    assert_true(ReleaseSemaphore(s, 1, NULL));
+    for (int i = 0; i < 3; i++)
+        ws2t_thread_join(tid[i], 20);
+    assert_int_equal(count_released(w, 3), 3);
+    assert_true(CloseHandle(s));
+}
+
+/* A wait-all over a semaphore, a free mutex and an auto-reset event takes
+ * from each at once; while one of them is not signalled it takes from
+ * none. */
+static void test_wait_all_takes(void **state)
+{
+    (void)state;
+    HANDLE s = CreateSemaphoreA(NULL, 1, 5, NULL);
+    HANDLE m = CreateMutexA(NULL, FALSE, NULL);
+    HANDLE a = CreateEventA(NULL, FALSE, FALSE, NULL);
+    HANDLE h[3] = {s, m, a};
+    assert_wait(WaitForMultipleObjects(3, h, TRUE, 0), WAIT_TIMEOUT);
+    LONG prev = -1;
+    assert_true(ReleaseSemaphore(s, 1, &prev));
+    assert_int_equal(prev, 1); /* the failed wait took nothing */
+    assert_wait(other_waits(m, 0, 1), WAIT_OBJECT_0); /* still free */
+    assert_true(SetEvent(a));
+    assert_wait(WaitForMultipleObjects(3, h, TRUE, 0), WAIT_OBJECT_0);
+    assert_true(ReleaseSemaphore(s, 1, &prev));
+    assert_int_equal(prev, 1); /* 2 - 1 */
+    assert_wait(other_waits(m, 0, 0), WAIT_TIMEOUT); /* owned by us */
+    assert_wait(WaitForSingleObject(a, 0), WAIT_TIMEOUT); /* taken */
+    /* The owner's wait-all counts its mutex as signalled. */
+    assert_true(SetEvent(a));
+    assert_wait(WaitForMultipleObjects(3, h, TRUE, 0), WAIT_OBJECT_0);
+    assert_true(ReleaseMutex(m));
+    assert_true(ReleaseMutex(m));
+    assert_wait(other_waits(m, 0, 1), WAIT_OBJECT_0);
+    assert_true(CloseHandle(s));
+    assert_true(CloseHandle(m));
+    assert_true(CloseHandle(a));
+}
+
 static void test_close_while_waiting(void **state)
 {
     (void)state;
@@ -911,6 +1177,10 @@ int main(void)
         cmocka_unit_test(test_close_while_waiting),
         cmocka_unit_test(test_create_event),
         cmocka_unit_test(test_auto_reset_releases_one),
+        cmocka_unit_test(test_mutex),
+        cmocka_unit_test(test_mutex_excludes),
+        cmocka_unit_test(test_semaphore),
+        cmocka_unit_test(test_wait_all_takes),
         cmocka_unit_test(test_apc_wakes_alertable_wait),
         cmocka_unit_test(test_apc_wakes_sleepex),
         cmocka_unit_test(test_non_alertable_keeps_apcs),

@@ -272,6 +272,36 @@ HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
 BOOL WINAPI SetEvent(HANDLE hEvent);
 BOOL WINAPI ResetEvent(HANDLE hEvent);
 
+/* ---- mutexes and semaphores ----
+ * Objects of the same waits: a mutex is signalled while no thread owns
+ * it, and a wait it satisfies makes the caller its owner (again and
+ * again, counted, for the owner); a semaphore while its count is above
+ * 0, and a wait takes one. A thread that exits owning a mutex abandons
+ * it: the next wait it satisfies returns WAIT_ABANDONED_0 + its index.
+ * Unnamed only. */
+#define ERROR_NOT_OWNER 288L
+#define ERROR_TOO_MANY_POSTS 298L
+HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes,
+                           BOOL bInitialOwner, LPCSTR lpName);
+HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes,
+                           BOOL bInitialOwner, LPCWSTR lpName);
+BOOL WINAPI ReleaseMutex(HANDLE hMutex);
+HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
+                               LONG lInitialCount, LONG lMaximumCount,
+                               LPCSTR lpName);
+HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
+                               LONG lInitialCount, LONG lMaximumCount,
+                               LPCWSTR lpName);
+BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
+                             LPLONG lpPreviousCount);
+#ifdef UNICODE
+#define CreateMutex CreateMutexW
+#define CreateSemaphore CreateSemaphoreW
+#else
+#define CreateMutex CreateMutexA
+#define CreateSemaphore CreateSemaphoreA
+#endif
+
 /* ---- critical sections ----
  * Windows' layout (40 bytes on x64). A recursive lock of one process,
  * owned by a thread: OwningThread holds its thread id and RecursionCount

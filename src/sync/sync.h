@@ -19,6 +19,25 @@
 WSAEVENT ws2__event_create(int *err);
 /* CreateEvent's: manual or auto-reset, signalled or not at first. */
 WSAEVENT ws2__event_create_ex(int manual, int initial, int *err);
+/* Mutexes and semaphores: objects of the same table and waits (Win32
+ * errors). A mutex is created free, or owned by thread record owner
+ * (tid its id); a semaphore with its count and maximum (checked by the
+ * caller). */
+struct ws2__thread;
+HANDLE ws2__mutex_create(struct ws2__thread *owner, DWORD tid, int *err);
+HANDLE ws2__semaphore_create(LONG initial, LONG max, int *err);
+/* The object of handle h when it is one of the table's waitables (event,
+ * mutex, semaphore): a counted reference on its handle slot (drop it with
+ * ws2__handle_unref), or NULL for anything else. */
+struct ws2__event;
+struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev);
+/* ReleaseMutex: 0, ERROR_NOT_OWNER, or ERROR_INVALID_HANDLE (no mutex). */
+int ws2__mutex_release(struct ws2__event *e, struct ws2__thread *t,
+                       DWORD tid);
+/* ReleaseSemaphore: 0 (*prev the count before), ERROR_INVALID_PARAMETER
+ * (n <= 0), ERROR_TOO_MANY_POSTS (over the maximum: nothing changes), or
+ * ERROR_INVALID_HANDLE (no semaphore). */
+int ws2__semaphore_release(struct ws2__event *e, LONG n, LONG *prev);
 /* 0, or WSA_INVALID_HANDLE for a value that is not an open event. */
 int ws2__event_close(WSAEVENT h);
 int ws2__event_set(WSAEVENT h);

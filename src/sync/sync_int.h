@@ -53,6 +53,8 @@ struct ws2__thread {
     /* Owner thread only: the entries of the last batch that ran, handed
      * to spare at the next batch (under the lock taken then anyway). */
     struct ws2__apc *ran;
+    /* Owner thread only: the mutexes it owns, abandoned at its exit. */
+    struct ws2__event *owned;
     struct ws2__thread *pool_next;
 };
 
@@ -73,29 +75,57 @@ struct ws2__event {
     /* Registered waiters: a set looks here first and takes the lock (and
      * makes system calls) only when it is not 0. */
     _Atomic uint32_t nwaiters;
-    /* CreateEvent's bManualReset FALSE: a wait that the event satisfies
-     * takes the signal (ws2__event_take); fixed at creation. */
-    int autoreset;
+    /* WS2__EV_*, fixed at creation. A manual-reset event is signalled
+     * until reset; an auto-reset event until a wait takes the signal; a
+     * semaphore while its count is above 0 (a wait takes one); a mutex
+     * while no thread owns it (a wait takes ownership, and its owner's
+     * waits succeed again, counted). */
+    int kind;
     pthread_mutex_t lock;
     struct ws2__waitlink *waiters;
+    /* Semaphores, under lock. */
+    LONG count, max;
+    /* Mutexes: the owner's thread id (0: free; read without the lock only
+     * to compare with the reader's own), and under lock its depth and
+     * whether the last owner exited owning it. refs: one for the handle,
+     * one while owned (the owner's list names it). */
+    _Atomic DWORD owner;
+    LONG recursion;
+    int abandoned;
+    _Atomic int refs;
+    struct ws2__event *owned_next;
 };
 
-/* Look-up of an open event: a counted reference on its handle slot (drop
- * it with ws2__handle_unref), or NULL for anything else. */
+enum { WS2__EV_MANUAL, WS2__EV_AUTO, WS2__EV_SEMAPHORE, WS2__EV_MUTEX };
+
 struct ws2__slot;
-struct ws2__slot *ws2__event_ref(WSAEVENT h, struct ws2__event **ev);
 /* The same for anything a wait can wait on: an event, or a thread handle
  * (its exit event). */
 struct ws2__slot *ws2__waitable_ref(HANDLE h, struct ws2__event **ev);
 /* An event embedded in another object (a thread's exit event): made
  * non-signalled, signalled (waking its waiters), destroyed. */
 void ws2__event_init(struct ws2__event *e);
-/* For a wait the event satisfies: true if it is signalled, and for an
- * auto-reset event only if this call took the signal (reset it). */
-int ws2__event_take(struct ws2__event *e);
-/* Takes the signal of an auto-reset event whose state word is still seen
- * (a wait-all's proof); true, or false when it changed meanwhile. */
-int ws2__event_take_seen(struct ws2__event *e, uint32_t seen);
+/* The answers of ws2__event_take: not satisfied, satisfied, satisfied by
+ * a mutex its last owner abandoned. */
+enum { WS2__TAKE_NO, WS2__TAKE_OK, WS2__TAKE_ABANDONED };
+/* For a wait of thread t (tid its id) that the object satisfies: takes
+ * what the wait consumes (an auto-reset signal, a semaphore's unit, a
+ * mutex's ownership); a manual-reset event is only looked at. */
+int ws2__event_take(struct ws2__event *e, struct ws2__thread *t, DWORD tid);
+/* True when the object would satisfy a wait of tid now. */
+int ws2__event_ready(struct ws2__event *e, DWORD tid);
+/* As ws2__event_take, for a wait-all that proved every state word seen
+ * signalled (or, for a mutex, its own): takes only if the word is still
+ * seen; NO when it changed meanwhile. */
+int ws2__event_take_seen(struct ws2__event *e, uint32_t seen,
+                         struct ws2__thread *t, DWORD tid);
+/* Gives back what a take of the wait-all took (how: its answer), when a
+ * later object of the same wait could not be taken. */
+void ws2__event_untake(struct ws2__event *e, int how, struct ws2__thread *t,
+                       DWORD tid);
+/* Thread t exits: each mutex it owns is abandoned (free, and the next
+ * wait it satisfies says WAIT_ABANDONED). */
+void ws2__mutex_abandon_all(struct ws2__thread *t, DWORD tid);
 /* Signals e (also: gives back what a wait-all took when it could not take
  * the rest). */
 void ws2__event_signal(struct ws2__event *e);

@@ -93,6 +93,7 @@ static void drop_one(const struct ws2__apc *a)
 static void thread_exit(void *arg)
 {
     struct ws2__thread *t = arg;
+    ws2__mutex_abandon_all(t, ws2__tid_self());
     pthread_mutex_lock(&t->lock);
     t->dead = 1;
     struct ws2__apc *left = t->head;
@@ -138,6 +139,7 @@ static struct ws2__thread *record_get(void)
     t->head = t->tail = NULL;
     t->in_apc = 0;
     t->ran = NULL;
+    t->owned = NULL;
     t->pool_next = NULL;
     pthread_mutex_unlock(&t->lock);
     atomic_store(&t->napc, 0);

@@ -23,35 +23,46 @@
 #define NOT_READY ((DWORD)-2)
 #define RUN_APCS ((DWORD)-3)
 
-/* The auto-reset events of a satisfied wait-all give up their signals:
- * each is taken only if its word is still the one seen signalled. If one
- * changed meanwhile, those taken are given back (signalled again) and the
- * wait goes on, as if it had looked a moment earlier. */
-static int take_all(struct ws2__event *const *ev, DWORD n,
-                    const uint32_t *seen)
+/* A satisfied wait-all takes what each object gives a wait (an auto-reset
+ * signal, a semaphore's unit, a mutex's ownership), each only if its word
+ * is still the one seen; if one changed meanwhile, what was taken is given
+ * back and the wait goes on, as if it had looked a moment earlier. */
+static DWORD take_all(struct ws2__event *const *ev, DWORD n,
+                      const uint32_t *seen, struct ws2__thread *t, DWORD tid)
 {
+    int how[WSA_MAXIMUM_WAIT_EVENTS];
+    DWORD abandoned = n;
     for (DWORD i = 0; i < n; i++) {
-        if (!ev[i]->autoreset || ws2__event_take_seen(ev[i], seen[i]))
-            continue;
-        while (i-- > 0)
-            if (ev[i]->autoreset)
-                ws2__event_signal(ev[i]);
-        return 0;
+        how[i] = ws2__event_take_seen(ev[i], seen[i], t, tid);
+        if (how[i] == WS2__TAKE_NO) {
+            while (i-- > 0)
+                ws2__event_untake(ev[i], how[i], t, tid);
+            return NOT_READY;
+        }
+        if (how[i] == WS2__TAKE_ABANDONED && abandoned == n)
+            abandoned = i;
     }
-    return 1;
+    return abandoned < n ? WAIT_ABANDONED_0 + abandoned : WSA_WAIT_EVENT_0;
 }
 
-/* Wait-all must see every event signalled at one moment: two rounds of
- * reads that find the same words bracket such a moment. A change between
- * rounds is retried a few times; after that a registered waiter is woken
- * by the next set anyway. Wait-any takes the first signalled event's
- * signal when it is auto-reset. */
-static DWORD poll_events(struct ws2__event *const *ev, DWORD n, BOOL all)
+/* Wait-all must see every object signalled at one moment: two rounds of
+ * reads that find the same words bracket such a moment (a mutex the
+ * caller owns counts as signalled for it). A change between rounds is
+ * retried a few times; after that a registered waiter is woken by the
+ * next change anyway. Wait-any takes from the first object that
+ * satisfies it. An abandoned mutex makes the answer WAIT_ABANDONED_0 +
+ * its index. */
+static DWORD poll_events(struct ws2__event *const *ev, DWORD n, BOOL all,
+                         struct ws2__thread *t, DWORD tid)
 {
     if (!all) {
-        for (DWORD i = 0; i < n; i++)
-            if (ws2__event_take(ev[i]))
-                return WSA_WAIT_EVENT_0 + i;
+        for (DWORD i = 0; i < n; i++) {
+            int how = ws2__event_take(ev[i], t, tid);
+            if (how)
+                return (how == WS2__TAKE_ABANDONED ? WAIT_ABANDONED_0
+                                                   : WSA_WAIT_EVENT_0) +
+                       i;
+        }
         return NOT_READY;
     }
     if (n == 0)
@@ -61,14 +72,17 @@ static DWORD poll_events(struct ws2__event *const *ev, DWORD n, BOOL all)
         DWORD i;
         for (i = 0; i < n; i++) {
             seen[i] = atomic_load(&ev[i]->state);
-            if (!(seen[i] & 1))
+            if (!(seen[i] & 1) && !ws2__event_ready(ev[i], tid))
                 return NOT_READY;
         }
         for (i = 0; i < n; i++)
             if (atomic_load(&ev[i]->state) != seen[i])
                 break;
-        if (i == n && take_all(ev, n, seen))
-            return WSA_WAIT_EVENT_0;
+        if (i == n) {
+            DWORD r = take_all(ev, n, seen, t, tid);
+            if (r != NOT_READY)
+                return r;
+        }
     }
     return NOT_READY;
 }
@@ -114,7 +128,7 @@ static DWORD block(struct ws2__thread *t, struct ws2__event *const *ev,
     DWORD r;
     for (;;) {
         uint32_t seq = atomic_load(&t->word);
-        r = poll_events(ev, n, all);
+        r = poll_events(ev, n, all, t, ws2__tid_self());
         if (r != NOT_READY)
             break;
         if (apcs_ready(t, alert)) {
@@ -147,7 +161,7 @@ static DWORD wait_core(struct ws2__event *const *ev, DWORD n, BOOL all,
     }
     /* Completion routines never nest: inside one, a wait is not alertable. */
     int alert = alertable && !t->in_apc;
-    DWORD r = poll_events(ev, n, all);
+    DWORD r = poll_events(ev, n, all, t, ws2__tid_self());
     if (r != NOT_READY)
         return r;
     if (apcs_ready(t, alert))
