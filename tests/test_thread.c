@@ -3,8 +3,8 @@
  * suspended, with ResumeThread), ExitThread, GetExitCodeThread,
  * GetCurrentThreadId, WaitForSingleObject(Ex), WaitForMultipleObjects(Ex)
  * on thread handles and events (mixed), CloseHandle on a thread handle;
- * critical sections; the interlocked intrinsics and CONTAINING_RECORD of
- * windows.h. The Windows rules come from Microsoft's
+ * critical sections, slim reader/writer locks and condition variables;
+ * the interlocked intrinsics and CONTAINING_RECORD of windows.h. The Windows rules come from Microsoft's
  * pages of those functions and from Wine's kernel32 tests (sync.c,
  * thread.c), which pass on Windows, unless a test says otherwise.
  *
@@ -449,13 +449,19 @@ static DWORD WINAPI cs_count_main(LPVOID p)
     return 0;
 }
 
-static int try_from_other_thread(CRITICAL_SECTION *cs)
+/* Runs fn(arg) on a new thread to its end. */
+static void run_to_end(LPTHREAD_START_ROUTINE fn, void *arg)
 {
-    struct cs_job c = {.cs = cs};
-    HANDLE h = CreateThread(NULL, 0, cs_try_main, &c, 0, NULL);
+    HANDLE h = CreateThread(NULL, 0, fn, arg, 0, NULL);
     assert_non_null(h);
     assert_wait(WaitForSingleObject(h, LONG_WAIT), WAIT_OBJECT_0);
     close_handle(h);
+}
+
+static int try_from_other_thread(CRITICAL_SECTION *cs)
+{
+    struct cs_job c = {.cs = cs};
+    run_to_end(cs_try_main, &c);
     return atomic_load(&c.try_result);
 }
 
@@ -512,6 +518,290 @@ static void test_critical_section(void **state)
     assert_int_equal(counter, 4 * 50000);
     assert_int_equal(cs.LockCount, -1);
     DeleteCriticalSection(&cs);
+}
+
+/* ---- slim reader/writer locks ----
+ * Microsoft's pages: "Shared mode SRW locks ... allow multiple reader
+ * threads to acquire the lock concurrently"; exclusive mode one thread at
+ * a time; TryAcquire* never wait. SRWLOCK_INIT and InitializeSRWLock make
+ * a free lock. */
+struct srw_try {
+    SRWLOCK *l;
+    _Atomic int excl, shared;
+};
+
+static DWORD WINAPI srw_try_main(LPVOID p)
+{
+    struct srw_try *t = p;
+    int e = TryAcquireSRWLockExclusive(t->l);
+    if (e)
+        ReleaseSRWLockExclusive(t->l);
+    int sh = TryAcquireSRWLockShared(t->l);
+    if (sh)
+        ReleaseSRWLockShared(t->l);
+    atomic_store(&t->excl, e);
+    atomic_store(&t->shared, sh);
+    return 0;
+}
+
+/* What another thread's TryAcquire calls get now: 2 bits. */
+static int srw_from_other(SRWLOCK *l)
+{
+    struct srw_try t = {.l = l};
+    run_to_end(srw_try_main, &t);
+    return (atomic_load(&t.excl) ? 1 : 0) | (atomic_load(&t.shared) ? 2 : 0);
+}
+
+struct rw_data {
+    SRWLOCK l;
+    long a, b; /* equal whenever the lock is free */
+    _Atomic int bad;
+    int rounds;
+};
+
+static DWORD WINAPI rw_writer(LPVOID p)
+{
+    struct rw_data *d = p;
+    for (int i = 0; i < d->rounds; i++) {
+        AcquireSRWLockExclusive(&d->l);
+        d->a++;
+        d->b++;
+        ReleaseSRWLockExclusive(&d->l);
+    }
+    return 0;
+}
+
+static DWORD WINAPI rw_reader(LPVOID p)
+{
+    struct rw_data *d = p;
+    for (int i = 0; i < d->rounds; i++) {
+        AcquireSRWLockShared(&d->l);
+        if (d->a != d->b)
+            atomic_store(&d->bad, 1);
+        ReleaseSRWLockShared(&d->l);
+    }
+    return 0;
+}
+
+static void test_srw_lock(void **state)
+{
+    (void)state;
+    SRWLOCK l = SRWLOCK_INIT;
+    assert_int_equal(sizeof(SRWLOCK), sizeof(void *));
+    assert_int_equal(srw_from_other(&l), 3); /* free */
+    AcquireSRWLockShared(&l);
+    assert_true(TryAcquireSRWLockShared(&l)); /* readers share */
+    assert_int_equal(srw_from_other(&l), 2);  /* shared yes, exclusive no */
+    ReleaseSRWLockShared(&l);
+    ReleaseSRWLockShared(&l);
+    assert_true(TryAcquireSRWLockExclusive(&l));
+    assert_false(TryAcquireSRWLockExclusive(&l)); /* not recursive */
+    assert_false(TryAcquireSRWLockShared(&l));
+    assert_int_equal(srw_from_other(&l), 0);
+    ReleaseSRWLockExclusive(&l);
+    InitializeSRWLock(&l);
+    assert_null(l.Ptr);
+
+    /* Two writers keep a == b; two readers never see them differ. */
+    static struct rw_data d;
+    InitializeSRWLock(&d.l);
+    d.a = d.b = 0;
+    atomic_init(&d.bad, 0);
+    d.rounds = 20000;
+    HANDLE h[4];
+    for (int i = 0; i < 4; i++) {
+        h[i] = CreateThread(NULL, 0, i < 2 ? rw_writer : rw_reader, &d, 0,
+                            NULL);
+        assert_non_null(h[i]);
+    }
+    assert_wait(WaitForMultipleObjects(4, h, TRUE, 60000), WAIT_OBJECT_0);
+    for (int i = 0; i < 4; i++)
+        close_handle(h[i]);
+    assert_int_equal(d.a, 2 * 20000);
+    assert_int_equal(d.b, 2 * 20000);
+    assert_int_equal(atomic_load(&d.bad), 0);
+    assert_null(d.l.Ptr); /* free again */
+}
+
+/* ---- condition variables ----
+ * Microsoft's SleepConditionVariableCS/SRW pages: the lock is released
+ * while the thread sleeps and held again when the call returns, also on a
+ * timeout, which returns FALSE with ERROR_TIMEOUT; WakeConditionVariable
+ * wakes one sleeper, WakeAllConditionVariable all. A producer/consumer
+ * queue moves every item exactly once. */
+#define QCAP 8
+struct queue {
+    CRITICAL_SECTION cs;
+    SRWLOCK srw;
+    int use_srw;
+    CONDITION_VARIABLE not_empty, not_full;
+    int items[QCAP];
+    int head, n, closed;
+    long sum;
+    int per_producer;
+};
+
+static void q_lock(struct queue *q)
+{
+    if (q->use_srw)
+        AcquireSRWLockExclusive(&q->srw);
+    else
+        EnterCriticalSection(&q->cs);
+}
+
+static void q_unlock(struct queue *q)
+{
+    if (q->use_srw)
+        ReleaseSRWLockExclusive(&q->srw);
+    else
+        LeaveCriticalSection(&q->cs);
+}
+
+static void q_sleep(struct queue *q, CONDITION_VARIABLE *cv)
+{
+    if (q->use_srw)
+        SleepConditionVariableSRW(cv, &q->srw, LONG_WAIT, 0);
+    else
+        SleepConditionVariableCS(cv, &q->cs, LONG_WAIT);
+}
+
+static DWORD WINAPI producer(LPVOID p)
+{
+    struct queue *q = p;
+    for (int i = 1; i <= q->per_producer; i++) {
+        q_lock(q);
+        while (q->n == QCAP)
+            q_sleep(q, &q->not_full);
+        q->items[(q->head + q->n++) % QCAP] = i;
+        q_unlock(q);
+        WakeConditionVariable(&q->not_empty);
+    }
+    return 0;
+}
+
+static DWORD WINAPI consumer(LPVOID p)
+{
+    struct queue *q = p;
+    for (;;) {
+        q_lock(q);
+        while (q->n == 0 && !q->closed)
+            q_sleep(q, &q->not_empty);
+        if (q->n == 0) {
+            q_unlock(q);
+            return 0;
+        }
+        q->sum += q->items[q->head];
+        q->head = (q->head + 1) % QCAP;
+        q->n--;
+        q_unlock(q);
+        WakeConditionVariable(&q->not_full);
+    }
+}
+
+static void run_queue(int use_srw)
+{
+    static struct queue q;
+    memset(&q, 0, sizeof(q));
+    InitializeCriticalSection(&q.cs);
+    InitializeSRWLock(&q.srw);
+    InitializeConditionVariable(&q.not_empty);
+    InitializeConditionVariable(&q.not_full);
+    q.use_srw = use_srw;
+    q.per_producer = 3000;
+    HANDLE prod[2], cons[2];
+    for (int i = 0; i < 2; i++) {
+        prod[i] = CreateThread(NULL, 0, producer, &q, 0, NULL);
+        cons[i] = CreateThread(NULL, 0, consumer, &q, 0, NULL);
+        assert_non_null(prod[i]);
+        assert_non_null(cons[i]);
+    }
+    assert_wait(WaitForMultipleObjects(2, prod, TRUE, 60000), WAIT_OBJECT_0);
+    q_lock(&q);
+    q.closed = 1;
+    q_unlock(&q);
+    WakeAllConditionVariable(&q.not_empty);
+    assert_wait(WaitForMultipleObjects(2, cons, TRUE, 60000), WAIT_OBJECT_0);
+    for (int i = 0; i < 2; i++) {
+        close_handle(prod[i]);
+        close_handle(cons[i]);
+    }
+    /* Each producer's 1..N, once each. */
+    assert_int_equal(q.sum, 2L * 3000 * 3001 / 2);
+    assert_int_equal(q.n, 0);
+    DeleteCriticalSection(&q.cs);
+}
+
+struct sleeper {
+    CONDITION_VARIABLE *cv;
+    SRWLOCK *l;
+    _Atomic int *holding;
+    _Atomic int woke;
+};
+
+static DWORD WINAPI shared_sleeper(LPVOID p)
+{
+    struct sleeper *s = p;
+    AcquireSRWLockShared(s->l);
+    atomic_fetch_add(s->holding, 1);
+    BOOL ok = SleepConditionVariableSRW(s->cv, s->l, LONG_WAIT,
+                                        CONDITION_VARIABLE_LOCKMODE_SHARED);
+    ReleaseSRWLockShared(s->l);
+    atomic_store(&s->woke, ok ? 1 : -1);
+    return 0;
+}
+
+static void test_condition_variable(void **state)
+{
+    (void)state;
+    run_queue(0);
+    run_queue(1);
+
+    /* A timeout: FALSE, ERROR_TIMEOUT, the section held again. */
+    CONDITION_VARIABLE cv = CONDITION_VARIABLE_INIT;
+    CRITICAL_SECTION cs;
+    InitializeCriticalSection(&cs);
+    EnterCriticalSection(&cs);
+    LARGE_INTEGER f, t0, t1;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&t0);
+    SetLastError(POISON);
+    assert_false(SleepConditionVariableCS(&cv, &cs, 50));
+    assert_int_equal(GetLastError(), ERROR_TIMEOUT);
+    QueryPerformanceCounter(&t1);
+    assert_true((t1.QuadPart - t0.QuadPart) * 1000 / f.QuadPart >= 49);
+    assert_false(try_from_other_thread(&cs));
+    LeaveCriticalSection(&cs);
+    DeleteCriticalSection(&cs);
+
+    /* One WakeAll wakes every sleeper, here three that held the lock
+     * shared. Once all three hold it and the lock is free again, each has
+     * let go of it inside its sleep, after which no wake is missed. */
+    SRWLOCK l = SRWLOCK_INIT;
+    _Atomic int holding = 0;
+    struct sleeper s[3];
+    HANDLE h[3];
+    for (int i = 0; i < 3; i++) {
+        s[i] = (struct sleeper){.cv = &cv, .l = &l, .holding = &holding};
+        h[i] = CreateThread(NULL, 0, shared_sleeper, &s[i], 0, NULL);
+        assert_non_null(h[i]);
+    }
+    int asleep = 0;
+    for (int t = 0; t < 5000 && !asleep; t++) {
+        if (atomic_load(&holding) == 3 && TryAcquireSRWLockExclusive(&l)) {
+            ReleaseSRWLockExclusive(&l);
+            asleep = 1;
+        } else {
+            Sleep(1);
+        }
+    }
+    assert_true(asleep);
+    WakeAllConditionVariable(&cv);
+    assert_wait(WaitForMultipleObjects(3, h, TRUE, LONG_WAIT), WAIT_OBJECT_0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(atomic_load(&s[i].woke), 1);
+        close_handle(h[i]);
+    }
+    assert_null(l.Ptr);
 }
 
 /* The spin count and the initialisers' answers: AndSpinCount and Ex
@@ -743,6 +1033,8 @@ int main(void)
         cmocka_unit_test(test_create_suspended),
         cmocka_unit_test(test_critical_section),
         cmocka_unit_test(test_critical_section_init),
+        cmocka_unit_test(test_srw_lock),
+        cmocka_unit_test(test_condition_variable),
         cmocka_unit_test(test_close_running),
         cmocka_unit_test(test_alertable),
         cmocka_unit_test(test_stack_size),
