@@ -22,6 +22,7 @@
 #include <ws2spi.h>
 #include <mswsock.h>
 #include <windows.h>
+#include <mstcpip.h>
 
 #define SIZE(type, n) _Static_assert(sizeof(type) == (n), "sizeof " #type " != " #n)
 #define OFF(type, member, n)                                                   \
@@ -282,6 +283,50 @@ _Static_assert(CREATE_SUSPENDED == 4, "CREATE_SUSPENDED != 4");
 _Static_assert(STACK_SIZE_PARAM_IS_A_RESERVATION == 0x10000,
                "STACK_SIZE_PARAM_IS_A_RESERVATION != 0x10000");
 _Static_assert(ERROR_NOT_SUPPORTED == 50, "ERROR_NOT_SUPPORTED != 50");
+
+_Static_assert(ERROR_INSUFFICIENT_BUFFER == 122, "ERROR_INSUFFICIENT_BUFFER");
+#ifdef STATUS_BUFFER_TOO_SMALL /* mingw-w64 keeps it in ntstatus.h */
+_Static_assert(STATUS_BUFFER_TOO_SMALL == 0xC0000023, "STATUS_BUFFER_TOO_SMALL");
+#endif
+
+/* ---- kernel32: synchronisation objects and locks (synchapi.h) ---- */
+SIZE(CRITICAL_SECTION, 40);
+OFF(CRITICAL_SECTION, LockCount, 8);
+OFF(CRITICAL_SECTION, RecursionCount, 12);
+OFF(CRITICAL_SECTION, OwningThread, 16);
+OFF(CRITICAL_SECTION, LockSemaphore, 24);
+OFF(CRITICAL_SECTION, SpinCount, 32);
+SIZE(SRWLOCK, 8);
+SIZE(CONDITION_VARIABLE, 8);
+_Static_assert(CONDITION_VARIABLE_LOCKMODE_SHARED == 1,
+               "CONDITION_VARIABLE_LOCKMODE_SHARED != 1");
+_Static_assert(CRITICAL_SECTION_NO_DEBUG_INFO == 0x01000000,
+               "CRITICAL_SECTION_NO_DEBUG_INFO");
+_Static_assert(ERROR_NOT_OWNER == 288 && ERROR_TOO_MANY_POSTS == 298 &&
+                   ERROR_TIMEOUT == 1460,
+               "ERROR_NOT_OWNER/TOO_MANY_POSTS/TIMEOUT");
+
+/* ---- kernel32: the system (sysinfoapi.h) ---- */
+SIZE(SYSTEM_INFO, 48);
+OFF(SYSTEM_INFO, dwPageSize, 4);
+OFF(SYSTEM_INFO, lpMinimumApplicationAddress, 8);
+OFF(SYSTEM_INFO, lpMaximumApplicationAddress, 16);
+OFF(SYSTEM_INFO, dwActiveProcessorMask, 24);
+OFF(SYSTEM_INFO, dwNumberOfProcessors, 32);
+OFF(SYSTEM_INFO, dwProcessorType, 36);
+OFF(SYSTEM_INFO, dwAllocationGranularity, 40);
+OFF(SYSTEM_INFO, wProcessorLevel, 44);
+OFF(SYSTEM_INFO, wProcessorRevision, 46);
+_Static_assert(PROCESSOR_ARCHITECTURE_AMD64 == 9 &&
+                   PROCESSOR_ARCHITECTURE_ARM64 == 12 &&
+                   PROCESSOR_AMD_X8664 == 8664,
+               "PROCESSOR_ARCHITECTURE_*");
+
+/* ---- mstcpip.h ---- */
+SIZE(struct tcp_keepalive, 12);
+OFF(struct tcp_keepalive, keepalivetime, 4);
+OFF(struct tcp_keepalive, keepaliveinterval, 8);
+_Static_assert(SIO_KEEPALIVE_VALS == 0x98000004, "SIO_KEEPALIVE_VALS");
 
 /* A translation unit must declare something (ISO C). */
 typedef int ws2_layout_asserts_done;

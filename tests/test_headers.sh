@@ -44,6 +44,7 @@ ours() {
 #include <ws2spi.h>
 #include <mswsock.h>
 #include <sporder.h>
+#include <mstcpip.h>
 #include <windows.h>
 #include <winsock.h>
 H

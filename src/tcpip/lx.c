@@ -915,6 +915,44 @@ int ws2__lx_get_linger(int fd, int *onoff, int *secs)
     return 0;
 }
 
+/* Milliseconds to the whole seconds Linux takes, rounded up, within what
+ * it accepts (1..32767, MAX_TCP_KEEPIDLE). */
+static int keepalive_secs(uint32_t ms)
+{
+    uint32_t s = ms / 1000 + (ms % 1000 != 0);
+    return s < 1 ? 1 : s > 32767 ? 32767 : (int)s;
+}
+
+int ws2__lx_set_keepalive(int fd, int on, uint32_t idle_ms,
+                          uint32_t interval_ms)
+{
+    int v = on != 0;
+    if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)) < 0)
+        return -errno;
+    if (!on)
+        return 0;
+    int idle = keepalive_secs(idle_ms), intvl = keepalive_secs(interval_ms);
+    int cnt = 10; /* Windows' fixed number of probes since Vista */
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) <
+            0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
+        return -errno;
+    return 0;
+}
+
+int ws2__lx_get_keepalive(int fd, int *on, int *idle_s, int *interval_s,
+                          int *count)
+{
+    socklen_t len = sizeof(int);
+    if (getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, on, &len) < 0 ||
+        getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, idle_s, &len) < 0 ||
+        getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, interval_s, &len) < 0 ||
+        getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, count, &len) < 0)
+        return -errno;
+    return 0;
+}
+
 int ws2__lx_set_timeo(int fd, int which, uint32_t ms)
 {
     struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};

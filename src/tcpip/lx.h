@@ -123,6 +123,12 @@ int ws2__lx_set_dontfrag(int fd, int v6, int on);
 int ws2__lx_get_dontfrag(int fd, int v6, int *on);
 int ws2__lx_set_linger(int fd, int onoff, int secs);
 int ws2__lx_get_linger(int fd, int *onoff, int *secs);
+/* SIO_KEEPALIVE_VALS: SO_KEEPALIVE, and when on the idle time and interval
+ * (milliseconds, rounded up to Linux's seconds) and Windows' 10 probes. */
+int ws2__lx_set_keepalive(int fd, int on, uint32_t idle_ms,
+                          uint32_t interval_ms);
+int ws2__lx_get_keepalive(int fd, int *on, int *idle_s, int *interval_s,
+                          int *count);
 /* which: 0 receive, 1 send; ms 0 = never time out. */
 int ws2__lx_set_timeo(int fd, int which, uint32_t ms);
 

@@ -18,6 +18,7 @@
 
 #include "tcpip/tcpip.h"
 #include "util/protoinfo.h"
+#include "mstcpip.h"
 #include "mswsock.h"
 #include "ws2tcpip.h"
 
@@ -633,6 +634,24 @@ static int do_ioctl(struct ws2__tsock *sk, DWORD code, LPVOID in, DWORD inlen,
             atomic_store(&sk->pending_reset, 0);
         *ret = 0;
         return 0;
+    case SIO_KEEPALIVE_VALS: {
+        /* The page: "cbInBuffer ... should equal to or greater than the
+         * size of the tcp_keepalive structure"; a connection-oriented
+         * option (WSAENOPROTOOPT on a datagram socket). Nothing comes
+         * back: *lpcbBytesReturned is 0. */
+        struct tcp_keepalive ka;
+        if (ws2__bad_ptr(in) || inlen < sizeof(ka))
+            return WSAEFAULT;
+        if (sk->type != SOCK_STREAM)
+            return WSAENOPROTOOPT;
+        memcpy(&ka, in, sizeof(ka));
+        if ((err = lx_err(ws2__lx_set_keepalive(sk->fd, ka.onoff != 0,
+                                                 ka.keepalivetime,
+                                                 ka.keepaliveinterval))))
+            return err;
+        *ret = 0;
+        return 0;
+    }
     case SIO_WS2POSIX_POLL: {
         if (ws2__bad_ptr(in) || inlen < sizeof(WS2POSIX_POLL_ARGS))
             return WSAEFAULT;
