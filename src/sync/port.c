@@ -281,25 +281,6 @@ static void set_running(struct ws2__port *p)
 
 /* ---- dequeuing ---- */
 
-static void deadline_after(DWORD ms, struct timespec *d)
-{
-    clock_gettime(CLOCK_MONOTONIC, d);
-    d->tv_sec += ms / 1000;
-    d->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (d->tv_nsec >= 1000000000L) {
-        d->tv_nsec -= 1000000000L;
-        d->tv_sec++;
-    }
-}
-
-static int passed(const struct timespec *d)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec > d->tv_sec ||
-           (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
-}
-
 /* Under the lock: up to max queued packets into out. */
 static unsigned take(struct ws2__port *p, struct ws2__packet_out *out,
                      unsigned max)
@@ -329,7 +310,7 @@ static void sleep_on(struct ws2__thread *t, struct pwaiter *w, int alert,
     struct timespec deadline;
     int infinite = timeout == INFINITE;
     if (!infinite)
-        deadline_after(timeout, &deadline);
+        ws2__deadline_after(timeout, &deadline);
     for (;;) {
         uint32_t seq = atomic_load(&t->word);
         if (atomic_load_explicit(&w->state, memory_order_acquire) !=
@@ -337,7 +318,7 @@ static void sleep_on(struct ws2__thread *t, struct pwaiter *w, int alert,
             return;
         if (alert && atomic_load(&t->napc))
             return;
-        if (!infinite && passed(&deadline))
+        if (!infinite && ws2__deadline_passed(&deadline))
             return;
         ws2__thread_park(t, seq, infinite ? NULL : &deadline);
     }

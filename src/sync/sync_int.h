@@ -139,6 +139,11 @@ void ws2__event_unwatch(struct ws2__event *e, struct ws2__waitlink *l);
 
 /* Futex word operations on a thread record. */
 void ws2__thread_poke(struct ws2__thread *t);
+/* A wait's deadline on CLOCK_MONOTONIC, ms from now; and whether it has
+ * passed. */
+struct timespec;
+void ws2__deadline_after(DWORD ms, struct timespec *d);
+int ws2__deadline_passed(const struct timespec *d);
 /* Sleeps while t->word == seq, at most until deadline (NULL: no limit). */
 void ws2__thread_park(struct ws2__thread *t, uint32_t seq,
                       const struct timespec *deadline);

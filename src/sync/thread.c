@@ -197,6 +197,25 @@ void ws2__thread_poke(struct ws2__thread *t)
     futex(&t->word, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
+void ws2__deadline_after(DWORD ms, struct timespec *d)
+{
+    clock_gettime(CLOCK_MONOTONIC, d);
+    d->tv_sec += ms / 1000;
+    d->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (d->tv_nsec >= 1000000000L) {
+        d->tv_nsec -= 1000000000L;
+        d->tv_sec++;
+    }
+}
+
+int ws2__deadline_passed(const struct timespec *d)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > d->tv_sec ||
+           (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
+}
+
 void ws2__thread_park(struct ws2__thread *t, uint32_t seq,
                       const struct timespec *deadline)
 {

@@ -87,25 +87,6 @@ static DWORD poll_events(struct ws2__event *const *ev, DWORD n, BOOL all,
     return NOT_READY;
 }
 
-static void deadline_after(DWORD ms, struct timespec *d)
-{
-    clock_gettime(CLOCK_MONOTONIC, d);
-    d->tv_sec += ms / 1000;
-    d->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (d->tv_nsec >= 1000000000L) {
-        d->tv_nsec -= 1000000000L;
-        d->tv_sec++;
-    }
-}
-
-static int passed(const struct timespec *d)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec > d->tv_sec ||
-           (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
-}
-
 static int apcs_ready(struct ws2__thread *t, int alert)
 {
     return alert && atomic_load(&t->napc) != 0;
@@ -120,7 +101,7 @@ static DWORD block(struct ws2__thread *t, struct ws2__event *const *ev,
     struct timespec deadline;
     int infinite = timeout == WSA_INFINITE;
     if (!infinite)
-        deadline_after(timeout, &deadline);
+        ws2__deadline_after(timeout, &deadline);
     if (alert)
         atomic_store(&t->alert_wait, 1);
     for (DWORD i = 0; i < n; i++)
@@ -135,7 +116,7 @@ static DWORD block(struct ws2__thread *t, struct ws2__event *const *ev,
             r = RUN_APCS;
             break;
         }
-        if (!infinite && passed(&deadline)) {
+        if (!infinite && ws2__deadline_passed(&deadline)) {
             r = WSA_WAIT_TIMEOUT;
             break;
         }

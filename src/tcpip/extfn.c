@@ -85,6 +85,20 @@ static struct oreq *ext_new(SOCKET s, int dir, int *err)
 static void submit_data(struct ws2__tsock *sk, int dir, struct oreq *o,
                         void (*finish)(struct oreq *, DWORD, DWORD))
 {
+    /* The second phase: the request becomes a stream transfer of the
+     * caller's x->len bytes at x->buf. */
+    struct ext *x = o->ext;
+    struct ws2__req *r = &o->r;
+    x->phase = 1;
+    r->kind = WS2__REQ_DATA;
+    r->stream = 1;
+    r->lflags = 0;
+    r->sent = 0;
+    r->addrlen = 0;
+    r->iov = r->iov_inline;
+    r->iov[0].iov_base = x->buf;
+    r->iov[0].iov_len = x->len;
+    r->niov = 1;
     LPWSAOVERLAPPED ov = o->ov;
     /* The request's own reference may go with it: hold one. */
     struct ws2__slot *keep = ws2__handle_ref_any(sk->handle);
@@ -244,16 +258,6 @@ static void accept_done(struct ws2__req *r, int lerr, size_t bytes,
         return;
     }
     /* AcceptEx also waits for the first data (Microsoft's AcceptEx page). */
-    x->phase = 1;
-    r->kind = WS2__REQ_DATA;
-    r->stream = 1;
-    r->lflags = 0;
-    r->sent = 0;
-    r->addrlen = 0;
-    r->iov = r->iov_inline;
-    r->iov[0].iov_base = x->buf;
-    r->iov[0].iov_len = x->len;
-    r->niov = 1;
     submit_data(ask, WS2__DIR_RECV, o, accept_finish);
 }
 
@@ -427,16 +431,6 @@ static void connect_done(struct ws2__req *r, int lerr, size_t bytes,
     }
     /* The connection is up: lpSendBuffer goes next, and the request
      * completes with the bytes sent (Microsoft's ConnectEx page). */
-    x->phase = 1;
-    r->kind = WS2__REQ_DATA;
-    r->stream = 1;
-    r->lflags = 0;
-    r->sent = 0;
-    r->addrlen = 0;
-    r->iov = r->iov_inline;
-    r->iov[0].iov_base = x->buf;
-    r->iov[0].iov_len = x->len;
-    r->niov = 1;
     submit_data(sk, WS2__DIR_SEND, o, connect_finish);
 }
 
