@@ -4,7 +4,7 @@
 # Passes when every run exits 0, prints one JSON object per workload, has
 # no errors, and TCP's bytes sent equal bytes received (UDP may lose
 # datagrams over loopback; loss is reported). Then a short --scale run on
-# each engine.
+# each engine, and one round of --vs-raw.
 #
 #   smoke.sh WS2PERF
 set -u
@@ -56,5 +56,21 @@ for engine in io_uring epoll; do
         rc=1
     fi
 done
+# The comparison with raw Linux calls, one short round: every pair has
+# its ratio and both sides' loss.
+if ! "$perf" --vs-raw --udp --mode event -k 4 --count 2000 --rounds 1 \
+        --json >"$out"; then
+    echo "FAIL: vs-raw: ws2perf exited non-zero"
+    cat "$out"
+    rc=1
+else
+    cat "$out"
+    pairs=$(grep -c '"vs_raw":' "$out")
+    full=$(grep -c '"ws2_loss_pct":[0-9.]*,"raw_loss_pct":[0-9.]*,"median_ratio":[0-9.]*' "$out")
+    if [ "$pairs" -eq 0 ] || [ "$pairs" -ne "$full" ]; then
+        echo "FAIL: vs-raw: $pairs pairs, $full with ratio and loss"
+        rc=1
+    fi
+fi
 [ $rc -eq 0 ] && echo "PASS: ws2perf smoke"
 exit $rc
