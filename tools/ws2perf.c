@@ -109,13 +109,17 @@ static double share(unsigned long long part, unsigned long long whole)
 
 /* Datagrams lost: sent but never received (UDP over loopback drops when
  * the receiver's buffer is full; that is reported, never hidden). */
+static double lost_pct(const struct workload *w, unsigned long long sent,
+                       unsigned long long received)
+{
+    if (w->proto != P_UDP || sent == 0 || received >= sent)
+        return 0.0;
+    return share(sent - received, sent);
+}
+
 static double loss_pct(const struct workload *w, const struct result *r)
 {
-    if (w->proto != P_UDP || r->remote || r->ops == 0)
-        return 0.0;
-    if (r->msgs_received >= r->ops)
-        return 0.0;
-    return share(r->ops - r->msgs_received, r->ops);
+    return r->remote ? 0.0 : lost_pct(w, r->ops, r->msgs_received);
 }
 
 static void print_result(const struct options *o, const struct workload *w,
@@ -1128,9 +1132,7 @@ static int vs_raw(const struct options *o, const struct workload *w,
                 return -1;
             raw[b][i] = per_s((double)rr.ops, rr.seconds);
             rawc[b][i] = rr.ops ? rr.cpu / (double)rr.ops : 0.0;
-            rawl[b][i] = w->proto == P_UDP && rr.msgs_received < rr.ops
-                             ? share(rr.ops - rr.msgs_received, rr.ops)
-                             : 0.0;
+            rawl[b][i] = lost_pct(w, rr.ops, rr.msgs_received);
             ratio[b][i] = raw[b][i] > 0 ? a / raw[b][i] : 0.0;
         }
     }
