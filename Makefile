@@ -27,7 +27,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 4)
 BUILD_TYPE ?= RelWithDebInfo
 CTEST_ARGS ?=
 
-DEPS := cmake gcc clang make pkg-config libcmocka-dev liburing-dev \
+DEPS := cmake gcc clang make pkg-config libcmocka-dev liburing-dev iproute2 \
         gcc-mingw-w64-x86-64 valgrind
 
 CTEST := ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

@@ -85,6 +85,22 @@ SIZE(SOCKADDR_STORAGE, 128);
 OFF(SOCKADDR_STORAGE, ss_family, 0);
 SIZE(SOCKET_ADDRESS, 16);
 OFF(SOCKET_ADDRESS, iSockaddrLength, 8);
+SIZE(SOCKET_ADDRESS_LIST, 24);
+OFF(SOCKET_ADDRESS_LIST, Address, 8);
+#ifdef SIZEOF_SOCKET_ADDRESS_LIST /* the SDK's ws2def.h has it, mingw-w64 not */
+_Static_assert(SIZEOF_SOCKET_ADDRESS_LIST(2) == 40, "SIZEOF_SOCKET_ADDRESS_LIST");
+#endif
+SIZE(struct sockaddr_in6_old, 24);
+OFF(struct sockaddr_in6_old, sin6_addr, 8);
+SIZE(sockaddr_gen, 24);
+SIZE(INTERFACE_INFO, 76);
+OFF(INTERFACE_INFO, iiAddress, 4);
+OFF(INTERFACE_INFO, iiBroadcastAddress, 28);
+OFF(INTERFACE_INFO, iiNetmask, 52);
+_Static_assert(SIO_GET_INTERFACE_LIST == 0x4004747f, "SIO_GET_INTERFACE_LIST");
+_Static_assert(IFF_UP == 1 && IFF_BROADCAST == 2 && IFF_LOOPBACK == 4 &&
+                   IFF_POINTTOPOINT == 8 && IFF_MULTICAST == 16,
+               "IFF_*");
 SIZE(struct linger, 4);
 OFF(struct linger, l_onoff, 0);
 OFF(struct linger, l_linger, 2);

@@ -14,6 +14,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <mstcpip.h>
@@ -1367,6 +1368,150 @@ static void test_ioctl_errors(void **state)
     closesocket(s);
 }
 
+/* SIO_ADDRESS_LIST_QUERY's sizes ("SIO_ADDRESS_LIST_QUERY Control Code"):
+ * too small a buffer, NULL included, is WSAEFAULT with the size needed in
+ * lpcbBytesReturned; that size is enough, and the answer fills exactly
+ * it. Any buffer alignment does; overlapped, the request completes at once
+ * with the size. (tests/test_iflist.c checks the addresses themselves.) */
+static void test_address_list_sizes(void **state)
+{
+    (void)state;
+    static const int fams[] = {AF_INET, AF_INET6};
+    for (int f = 0; f < 2; f++) {
+        SOCKET s = socket(fams[f], SOCK_DGRAM, 0);
+        DWORD need = POISON, got = POISON;
+        assert_wsa_error(WSAIoctl(s, SIO_ADDRESS_LIST_QUERY, NULL, 0, NULL, 0,
+                                  &need, NULL, NULL),
+                         WSAEFAULT);
+        assert_true(need >= SIZEOF_SOCKET_ADDRESS_LIST(0) && need < 4096);
+        char *buf = malloc(need + 9);
+        memset(buf, 0x55, need + 9);
+        assert_wsa_error(WSAIoctl(s, SIO_ADDRESS_LIST_QUERY, NULL, 0, buf + 1,
+                                  need - 1, &got, NULL, NULL),
+                         WSAEFAULT);
+        assert_int_equal(got, need);
+        assert_int_equal((unsigned char)buf[1], 0x55);
+        got = POISON;
+        assert_wsa_ok(WSAIoctl(s, SIO_ADDRESS_LIST_QUERY, NULL, 0, buf + 1,
+                               need, &got, NULL, NULL));
+        assert_int_equal(got, need);
+        assert_int_equal((unsigned char)buf[1 + need], 0x55);
+        INT count;
+        memcpy(&count, buf + 1, sizeof(count));
+        size_t one = fams[f] == AF_INET ? sizeof(SOCKADDR_IN)
+                                        : sizeof(SOCKADDR_IN6);
+        assert_int_equal(need, SIZEOF_SOCKET_ADDRESS_LIST(count) +
+                                   (size_t)count * one);
+        /* overlapped: done inside the call */
+        WSAOVERLAPPED ov;
+        memset(&ov, 0, sizeof(ov));
+        ov.hEvent = WSACreateEvent();
+        got = POISON;
+        assert_wsa_ok(WSAIoctl(s, SIO_ADDRESS_LIST_QUERY, NULL, 0, buf, need,
+                               &got, &ov, NULL));
+        assert_int_equal(got, need);
+        assert_int_equal(WSAWaitForMultipleEvents(1, &ov.hEvent, FALSE, 0,
+                                                  FALSE),
+                         WSA_WAIT_EVENT_0);
+        DWORD bytes = POISON, flags;
+        assert_true(WSAGetOverlappedResult(s, &ov, &bytes, FALSE, &flags));
+        assert_int_equal(bytes, need);
+        got = POISON;
+        assert_wsa_error(WSAIoctl(s, SIO_ADDRESS_LIST_QUERY, NULL, 0, buf,
+                                  need - 1, &got, &ov, NULL),
+                         WSAEFAULT);
+        assert_int_equal(got, need);
+        WSACloseEvent(ov.hEvent);
+        free(buf);
+        closesocket(s);
+    }
+}
+
+/* SIO_GET_INTERFACE_LIST on the machine's own interfaces: 127.0.0.1 is
+ * there, up, loopback, 255.0.0.0. A buffer too small for the list is
+ * WSAEFAULT with 0 bytes (ReactOS's test of it against Windows); an IPv6
+ * socket is refused ("not defined as IPPROTO_IP, WSAEINVAL"). */
+static void test_interface_list(void **state)
+{
+    (void)state;
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, 0);
+    INTERFACE_INFO ii[64];
+    DWORD got = POISON;
+    assert_wsa_ok(WSAIoctl(s, SIO_GET_INTERFACE_LIST, NULL, 0, ii, sizeof(ii),
+                           &got, NULL, NULL));
+    assert_int_equal(got % sizeof(INTERFACE_INFO), 0);
+    int lo = 0;
+    for (DWORD i = 0; i < got / sizeof(INTERFACE_INFO); i++)
+        if (ii[i].iiAddress.AddressIn.sin_addr.s_addr == htonl(0x7f000001)) {
+            lo++;
+            assert_int_equal(ii[i].iiFlags & (IFF_UP | IFF_LOOPBACK),
+                             IFF_UP | IFF_LOOPBACK);
+            assert_int_equal(ii[i].iiNetmask.AddressIn.sin_addr.s_addr,
+                             htonl(0xff000000));
+        }
+    assert_int_equal(lo, 1);
+    DWORD was = got;
+    got = POISON;
+    assert_wsa_error(WSAIoctl(s, SIO_GET_INTERFACE_LIST, NULL, 0, ii,
+                              sizeof(INTERFACE_INFO) - 1, &got, NULL, NULL),
+                     WSAEFAULT);
+    assert_int_equal(got, 0);
+    got = POISON;
+    assert_wsa_error(WSAIoctl(s, SIO_GET_INTERFACE_LIST, NULL, 0, NULL, was,
+                              &got, NULL, NULL),
+                     WSAEFAULT);
+    closesocket(s);
+    s = socket(AF_INET6, SOCK_DGRAM, 0);
+    assert_wsa_error(WSAIoctl(s, SIO_GET_INTERFACE_LIST, NULL, 0, ii,
+                              sizeof(ii), &got, NULL, NULL),
+                     WSAEINVAL);
+    closesocket(s);
+}
+
+/* SIO_ROUTING_INTERFACE_QUERY ("Winsock IOCTLs"): a loopback destination
+ * goes out of loopback's address, port 0; too small an output is
+ * WSAEFAULT with the size needed; a missing or short input is WSAEFAULT;
+ * another family than the socket's is WSAEINVAL. */
+static void test_routing_query(void **state)
+{
+    (void)state;
+    static const int fams[] = {AF_INET, AF_INET6};
+    for (int f = 0; f < 2; f++) {
+        SOCKET s = socket(fams[f], SOCK_DGRAM, 0);
+        SOCKADDR_STORAGE to, local, want;
+        int tolen, wantlen;
+        ws2t_loopback(fams[f], 9, &to, &tolen);
+        ws2t_loopback(fams[f], 0, &want, &wantlen);
+        DWORD got = POISON;
+        memset(&local, 0x55, sizeof(local));
+        assert_wsa_ok(WSAIoctl(s, SIO_ROUTING_INTERFACE_QUERY, &to,
+                               (DWORD)tolen, &local, sizeof(local), &got,
+                               NULL, NULL));
+        assert_int_equal(got, wantlen);
+        assert_memory_equal(&local, &want, (size_t)wantlen);
+        got = POISON;
+        assert_wsa_error(WSAIoctl(s, SIO_ROUTING_INTERFACE_QUERY, &to,
+                                  (DWORD)tolen, &local, (DWORD)wantlen - 1,
+                                  &got, NULL, NULL),
+                         WSAEFAULT);
+        assert_int_equal(got, wantlen);
+        assert_wsa_error(WSAIoctl(s, SIO_ROUTING_INTERFACE_QUERY, NULL, 0,
+                                  &local, sizeof(local), &got, NULL, NULL),
+                         WSAEFAULT);
+        assert_wsa_error(WSAIoctl(s, SIO_ROUTING_INTERFACE_QUERY, &to, 8,
+                                  &local, sizeof(local), &got, NULL, NULL),
+                         WSAEFAULT);
+        SOCKADDR_STORAGE other;
+        int otherlen;
+        ws2t_loopback(fams[1 - f], 9, &other, &otherlen);
+        assert_wsa_error(WSAIoctl(s, SIO_ROUTING_INTERFACE_QUERY, &other,
+                                  (DWORD)otherlen, &local, sizeof(local), &got,
+                                  NULL, NULL),
+                         WSAEINVAL);
+        closesocket(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1398,6 +1543,9 @@ int main(void)
         cmocka_unit_test(test_siocatmark),
         cmocka_unit_test(test_udp_connreset),
         cmocka_unit_test(test_ioctl_errors),
+        cmocka_unit_test(test_address_list_sizes),
+        cmocka_unit_test(test_interface_list),
+        cmocka_unit_test(test_routing_query),
     };
     return cmocka_run_group_tests(tests, ws2t_startup, ws2t_cleanup);
 }

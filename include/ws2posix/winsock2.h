@@ -417,6 +417,16 @@ typedef struct _SOCKET_ADDRESS {
     INT iSockaddrLength;
 } SOCKET_ADDRESS, *PSOCKET_ADDRESS, *LPSOCKET_ADDRESS;
 
+/* SIO_ADDRESS_LIST_QUERY's answer: the count, the entries, then the
+ * addresses they point to, in the one buffer. */
+typedef struct _SOCKET_ADDRESS_LIST {
+    INT iAddressCount;
+    SOCKET_ADDRESS Address[1];
+} SOCKET_ADDRESS_LIST, *PSOCKET_ADDRESS_LIST, *LPSOCKET_ADDRESS_LIST;
+#define SIZEOF_SOCKET_ADDRESS_LIST(AddressCount)                               \
+    (offsetof(SOCKET_ADDRESS_LIST, Address) +                                  \
+     (AddressCount) * sizeof(SOCKET_ADDRESS))
+
 typedef struct sockproto {
     u_short sp_family;
     u_short sp_protocol;

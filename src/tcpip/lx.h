@@ -1,7 +1,7 @@
 /*
- * lx.h - the Linux side of the base provider. lx.c is the only file of the
- * provider that includes Linux socket headers; everything here speaks plain
- * C types. Addresses are in Windows layout (Windows family numbers), flags
+ * lx.h - the Linux side of the base provider. lx.c and lxif.c are the
+ * only files of the provider that include Linux socket headers; everything
+ * here speaks plain C types. Addresses are in Windows layout (Windows family numbers), flags
  * and options are translated by tables in lx.c. Functions return >= 0 or
  * -errno.
  */
@@ -32,6 +32,35 @@ int ws2__wsa_error(int err, enum ws2__op op);
  * and back (truncated to *wlen, which becomes the full length). */
 int ws2__lx_addr_in(const void *wsa, int wlen, void *out, unsigned *outlen);
 void ws2__lx_addr_out(const void *laddr, unsigned llen, void *wsa, int *wlen);
+
+/* ---- lxif.c: the interface queries ---- */
+/* Windows' interface flags (ws2tcpip.h IFF_*; up means up and running),
+ * and an IPv6 address's state other than preferred (tentative, failed
+ * duplicate address detection, deprecated). */
+enum {
+    WS2__IF_UP = 1,
+    WS2__IF_BROADCAST = 2,
+    WS2__IF_LOOPBACK = 4,
+    WS2__IF_P2P = 8,
+    WS2__IF_MULTICAST = 16,
+    WS2__IF_NOT_PREFERRED = 0x100,
+};
+/* A local address in Windows layout (len bytes of addr); mask and, on a
+ * point-to-point link, the peer's address too (zero bytes otherwise). */
+struct ws2__lx_ifaddr {
+    unsigned flags;
+    int len;
+    unsigned char addr[WS2__LX_ADDR_MAX];
+    unsigned char mask[WS2__LX_ADDR_MAX];
+    unsigned char peer[WS2__LX_ADDR_MAX];
+};
+/* The addresses of a Windows family in getifaddrs' order: their count,
+ * *out an array to free(), or -errno. */
+int ws2__lx_ifaddrs(int waf, struct ws2__lx_ifaddr **out);
+/* The local address (port 0) that datagrams to wto would leave from,
+ * written truncated to *wlen, which becomes the full length. */
+int ws2__lx_route_source(const void *wto, int wtolen, void *wlocal,
+                         int *wlen);
 
 int ws2__lx_socket(int waf, int type, int protocol);
 int ws2__lx_close(int fd);

@@ -240,8 +240,10 @@ static int ioctl_common(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
         return ws2__tcpip_fail(lpErrno, WSAEFAULT);
     DWORD n = 0;
     if (ws2__WSPIoctl(s, code, in, inlen, out, outlen, &n, NULL, NULL, tid,
-                      lpErrno) == SOCKET_ERROR)
+                      lpErrno) == SOCKET_ERROR) {
+        *ret = n; /* a WSAEFAULT's size needed (SIO_ADDRESS_LIST_QUERY) */
         return SOCKET_ERROR;
+    }
     *ret = n;
     ws2__tcpip_complete_now(s, ov, cr, tid, 0, n, 0);
     return 0;
