@@ -1512,6 +1512,35 @@ static void test_routing_query(void **state)
     }
 }
 
+/* SIO_GET_BROADCAST_ADDRESS ("Winsock IOCTLs"): a broadcast address for
+ * sendto, 255.255.255.255 port 0, on an IPv4 socket; WSAENOPROTOOPT on an
+ * IPv6 one; too small an output is WSAEFAULT. */
+static void test_broadcast_address(void **state)
+{
+    (void)state;
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, 0);
+    SOCKADDR_IN b;
+    memset(&b, 0x55, sizeof(b));
+    DWORD got = POISON;
+    assert_wsa_ok(WSAIoctl(s, SIO_GET_BROADCAST_ADDRESS, NULL, 0, &b,
+                           sizeof(b), &got, NULL, NULL));
+    assert_int_equal(got, sizeof(SOCKADDR_IN));
+    assert_int_equal(b.sin_family, AF_INET);
+    assert_int_equal(b.sin_port, 0);
+    assert_int_equal(b.sin_addr.s_addr, 0xffffffffu);
+    static const char zero[8];
+    assert_memory_equal(b.sin_zero, zero, 8);
+    assert_wsa_error(WSAIoctl(s, SIO_GET_BROADCAST_ADDRESS, NULL, 0, &b,
+                              sizeof(b) - 1, &got, NULL, NULL),
+                     WSAEFAULT);
+    closesocket(s);
+    s = socket(AF_INET6, SOCK_DGRAM, 0);
+    assert_wsa_error(WSAIoctl(s, SIO_GET_BROADCAST_ADDRESS, NULL, 0, &b,
+                              sizeof(b), &got, NULL, NULL),
+                     WSAENOPROTOOPT);
+    closesocket(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1546,6 +1575,7 @@ int main(void)
         cmocka_unit_test(test_address_list_sizes),
         cmocka_unit_test(test_interface_list),
         cmocka_unit_test(test_routing_query),
+        cmocka_unit_test(test_broadcast_address),
     };
     return cmocka_run_group_tests(tests, ws2t_startup, ws2t_cleanup);
 }

@@ -10,7 +10,8 @@
  * an INTERFACE_INFO per unicast address, mandatory for a TCP/IP provider;
  * SIO_ROUTING_INTERFACE_QUERY: the local interface address for a remote
  * one, WSAEFAULT with the size needed, WSAENETUNREACH when no interface
- * reaches it).
+ * reaches it; SIO_GET_BROADCAST_ADDRESS: "a suitable broadcast address for
+ * use with sendto/WSASendTo", WSAENOPROTOOPT on an IPv6 socket).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -157,5 +158,20 @@ int ws2__tcpip_route_query(const struct ws2__tsock *sk, const void *in,
     if (ws2__bad_ptr(out) || outlen < (DWORD)len)
         return WSAEFAULT;
     memcpy(out, local, (size_t)len);
+    return 0;
+}
+
+int ws2__tcpip_broadcast_address(const struct ws2__tsock *sk, void *out,
+                                 DWORD outlen, LPDWORD ret)
+{
+    *ret = 0;
+    if (sk->af != AF_INET)
+        return WSAENOPROTOOPT;
+    SOCKADDR_IN b = {.sin_family = AF_INET};
+    b.sin_addr.s_addr = 0xffffffffu;
+    if (ws2__bad_ptr(out) || outlen < sizeof(b))
+        return WSAEFAULT;
+    memcpy(out, &b, sizeof(b));
+    *ret = sizeof(b);
     return 0;
 }

@@ -658,6 +658,8 @@ static int do_ioctl(struct ws2__tsock *sk, DWORD code, LPVOID in, DWORD inlen,
         return ws2__tcpip_interface_list(sk, out, outlen, ret);
     case SIO_ROUTING_INTERFACE_QUERY:
         return ws2__tcpip_route_query(sk, in, inlen, out, outlen, ret);
+    case SIO_GET_BROADCAST_ADDRESS:
+        return ws2__tcpip_broadcast_address(sk, out, outlen, ret);
     case SIO_WS2POSIX_POLL: {
         if (ws2__bad_ptr(in) || inlen < sizeof(WS2POSIX_POLL_ARGS))
             return WSAEFAULT;

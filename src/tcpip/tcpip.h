@@ -250,8 +250,8 @@ BOOL WSPAPI ws2__WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov,
 int ws2__tcpip_cancel(struct ws2__tsock *sk, LPWSAOVERLAPPED ov,
                       HANDLE thread);
 
-/* iflist.c: SIO_ADDRESS_LIST_QUERY, SIO_GET_INTERFACE_LIST and
- * SIO_ROUTING_INTERFACE_QUERY. 0 or a WSAE* error; *ret is always set. */
+/* iflist.c: SIO_ADDRESS_LIST_QUERY, SIO_GET_INTERFACE_LIST,
+ * SIO_ROUTING_INTERFACE_QUERY and SIO_GET_BROADCAST_ADDRESS. 0 or a WSAE* error; *ret is always set. */
 int ws2__tcpip_addr_list(const struct ws2__tsock *sk, void *out,
                          DWORD outlen, LPDWORD ret);
 int ws2__tcpip_interface_list(const struct ws2__tsock *sk, void *out,
@@ -259,6 +259,8 @@ int ws2__tcpip_interface_list(const struct ws2__tsock *sk, void *out,
 int ws2__tcpip_route_query(const struct ws2__tsock *sk, const void *in,
                            DWORD inlen, void *out, DWORD outlen,
                            LPDWORD ret);
+int ws2__tcpip_broadcast_address(const struct ws2__tsock *sk, void *out,
+                                 DWORD outlen, LPDWORD ret);
 
 /* evselect.c: WSAEventSelect's watcher. The hooks return at once for a
  * socket that has no selection. */
