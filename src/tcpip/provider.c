@@ -241,7 +241,8 @@ static int ioctl_common(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
     DWORD n = 0;
     if (ws2__WSPIoctl(s, code, in, inlen, out, outlen, &n, NULL, NULL, tid,
                       lpErrno) == SOCKET_ERROR) {
-        *ret = n; /* a WSAEFAULT's size needed (SIO_ADDRESS_LIST_QUERY) */
+        if (n) /* a WSAEFAULT's size needed (SIO_ADDRESS_LIST_QUERY) */
+            *ret = n;
         return SOCKET_ERROR;
     }
     *ret = n;
