@@ -26,11 +26,6 @@ _Static_assert(WS2__IF_UP == IFF_UP && WS2__IF_BROADCAST == IFF_BROADCAST &&
                    WS2__IF_MULTICAST == IFF_MULTICAST,
                "lxif.c gives Windows' interface flags");
 
-static int lx_err(int r)
-{
-    return r ? ws2__wsa_error(-r, WS2__OP_ANY) : 0;
-}
-
 static int is_loopback_or_link_local(const struct ws2__lx_ifaddr *a)
 {
     const unsigned char *b;
@@ -59,7 +54,7 @@ int ws2__tcpip_addr_list(const struct ws2__tsock *sk, void *out,
     struct ws2__lx_ifaddr *a;
     int n = ws2__lx_ifaddrs(sk->af, &a);
     if (n < 0)
-        return lx_err(n);
+        return ws2__wsa_error(-n, WS2__OP_ANY);
     int k = 0;
     size_t bytes = 0;
     for (int i = 0; i < n; i++)
@@ -106,7 +101,7 @@ int ws2__tcpip_interface_list(const struct ws2__tsock *sk, void *out,
     struct ws2__lx_ifaddr *a;
     int n = ws2__lx_ifaddrs(AF_INET, &a);
     if (n < 0)
-        return lx_err(n);
+        return ws2__wsa_error(-n, WS2__OP_ANY);
     size_t need = (size_t)n * sizeof(INTERFACE_INFO);
     /* Too small a buffer answers 0 bytes (ReactOS's WSAIoctl test, run
      * against Windows), not the size needed. */
