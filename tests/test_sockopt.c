@@ -1365,6 +1365,12 @@ static void test_ioctl_errors(void **state)
     assert_int_equal(ret, sizeof(u_long));
     assert_true(HasOverlappedIoCompleted(&ov));
     assert_int_equal(ov.Internal, 0);
+    /* A failure that reports no size leaves lpcbBytesReturned alone,
+     * overlapped as not. */
+    ret = POISON;
+    assert_wsa_error(WSAIoctl(s, FIONREAD, NULL, 0, &v, 3, &ret, &ov, NULL),
+                     WSAEFAULT);
+    assert_int_equal(ret, POISON);
     closesocket(s);
 }
 
